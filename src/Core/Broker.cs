@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Omnibus.Diagnostics;
+using Omnibus.Drivers;
+using Omnibus.Internal;
+
+namespace Omnibus;
+
+/// <summary>
+/// A connection to a broker through the driver its connection string picks, with the core's behaviour around
+/// it: validation, concurrency, per-key ordering, retry with backoff, dead-lettering, tracing and metrics.
+/// Thread-safe. Dispose it to close every subscription (draining them) and the driver.
+/// </summary>
+/// <example><code>
+/// await using var broker = Broker.Connect("memory://");
+/// await using var sub = await broker.SubscribeAsync(new SubscriptionOptions("orders", "shipping"), (m, ct) => Ship(m));
+/// await broker.PublishAsync("orders", Message.From(order));
+/// </code></example>
+public sealed class Broker : IBroker
+{
+    private readonly IBrokerDriver _driver;
+    private readonly BrokerClientOptions _options;
+    private readonly ConcurrentDictionary<SubscriptionRunner, byte> _subscriptions = new();
+    private int _closed;
+
+    /// <summary>Wraps an already created driver (plain construction, without a connection string).</summary>
+    public Broker(IBrokerDriver driver, BrokerClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        _driver = driver;
+        _options = options ?? BrokerClientOptions.Default;
+        Name = _options.Name ?? driver.Scheme;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public BrokerFeatures Features => _driver.Features;
+
+    /// <summary>The driver behind this broker.</summary>
+    public IBrokerDriver Driver => _driver;
+
+    /// <summary>Creates a broker for <paramref name="connectionString"/>. Does not connect yet.</summary>
+    /// <exception cref="OmnibusConfigurationException">Unknown scheme, unknown or unsupported option, or a bad value.</exception>
+    public static Broker Connect(string connectionString, BrokerClientOptions? options = null)
+    {
+        options ??= BrokerClientOptions.Default;
+        var registry = options.Registry ?? BrokerRegistry.Default;
+        var (parsed, factory) = registry.Resolve(connectionString);
+        var broker = new Broker(factory.Create(parsed, options.LoggerFactory), options);
+        Log.BrokerCreated(options.LoggerFactory.CreateLogger<Broker>(), broker.Name, parsed.ToString());
+        return broker;
+    }
+
+    /// <inheritdoc />
+    public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ThrowIfClosed();
+        TopicName.Validate(topic, nameof(topic));
+        var activity = MessageTracing.StartPublish(_driver.Scheme, topic, message);
+        var pending = _driver.PublishAsync(topic, message, cancellationToken);
+        if (activity is null && pending.IsCompletedSuccessfully)
+        {
+            OmnibusTelemetry.Published.Add(1, OmnibusTelemetry.Tags(_driver.Scheme, topic));
+            return default;
+        }
+
+        return AwaitPublish(pending, topic, activity);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ThrowIfClosed();
+        TopicName.Validate(topic, nameof(topic));
+        var activities = new System.Diagnostics.Activity?[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            activities[i] = MessageTracing.StartPublish(_driver.Scheme, topic, messages[i] ?? throw new ArgumentException($"Entry {i} of the batch is null.", nameof(messages)));
+        }
+
+        var result = await _driver.PublishBatchAsync(topic, messages, cancellationToken).ConfigureAwait(false);
+        var tags = OmnibusTelemetry.Tags(_driver.Scheme, topic);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (result.ErrorOf(i) is { } error)
+            {
+                MessageTracing.Fail(activities[i], error);
+                OmnibusTelemetry.PublishFailed.Add(1, tags);
+            }
+            else
+            {
+                OmnibusTelemetry.Published.Add(1, tags);
+            }
+
+            activities[i]?.Dispose();
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ISubscription> SubscribeAsync(SubscriptionOptions options, MessageHandler handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return StartAsync(options, handler, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ISubscription> SubscribeBatchAsync(SubscriptionOptions options, BatchHandler handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return StartAsync(options, null, handler, cancellationToken);
+    }
+
+    /// <summary>Closes every subscription (draining each), then the driver. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        {
+            return;
+        }
+
+        await Task.WhenAll(_subscriptions.Keys.Select(s => s.CloseAsync().AsTask())).ConfigureAwait(false);
+        await _driver.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Forget(SubscriptionRunner runner) => _subscriptions.TryRemove(runner, out _);
+
+    private async ValueTask<ISubscription> StartAsync(SubscriptionOptions options, MessageHandler? handler, BatchHandler? batchHandler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ThrowIfClosed();
+        options.Validate();
+        if (options.Ordering == MessageOrdering.ByKey && !_driver.Features.KeyOrdering)
+        {
+            throw new OmnibusConfigurationException(nameof(options.Ordering), $"Ordering = ByKey is not possible on the {_driver.Scheme}:// driver, which does not keep per-key order: allowed is None.");
+        }
+
+        if (options.Ordering == MessageOrdering.ByKey && batchHandler is not null)
+        {
+            throw new OmnibusConfigurationException(nameof(options.Ordering), "Ordering = ByKey cannot be combined with batch handling: allowed is None for a batch subscription.");
+        }
+
+        if (handler is not null)
+        {
+            for (var i = _options.Middleware.Count - 1; i >= 0; i--)
+            {
+                handler = _options.Middleware[i](handler, options);
+            }
+        }
+
+        var runner = new SubscriptionRunner(this, _driver, options, handler, batchHandler, _options.LoggerFactory);
+        _subscriptions.TryAdd(runner, 0);
+        try
+        {
+            await runner.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _subscriptions.TryRemove(runner, out _);
+            throw;
+        }
+
+        return runner;
+    }
+
+    private async ValueTask AwaitPublish(ValueTask pending, string topic, System.Diagnostics.Activity? activity)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+            OmnibusTelemetry.Published.Add(1, OmnibusTelemetry.Tags(_driver.Scheme, topic));
+        }
+        catch (Exception e)
+        {
+            MessageTracing.Fail(activity, e);
+            OmnibusTelemetry.PublishFailed.Add(1, OmnibusTelemetry.Tags(_driver.Scheme, topic));
+            throw;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            throw new BrokerClosedException($"broker '{Name}'");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace Omnibus.Drivers;
+
+/// <summary>
+/// Creates drivers for one or more connection-string schemes. A driver package exposes one and announces it
+/// with <see cref="OmnibusDriverAttribute"/>, so <see cref="BrokerRegistry.Default"/> finds it.
+/// </summary>
+public interface IBrokerDriverFactory
+{
+    /// <summary>The schemes it serves, lower case, e.g. <c>amqp</c> and <c>amqps</c>.</summary>
+    IReadOnlyList<string> Schemes { get; }
+
+    /// <summary>Every query option the driver understands, name to a short description of its allowed values.</summary>
+    IReadOnlyDictionary<string, string> Options { get; }
+
+    /// <summary>
+    /// Creates a driver without connecting. Throws <see cref="OmnibusConfigurationException"/> for a bad value;
+    /// option names were already checked against <see cref="Options"/>.
+    /// </summary>
+    IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory);
+}
+
+/// <summary>Announces a driver factory in a driver assembly: <c>[assembly: OmnibusDriver(typeof(MyFactory))]</c>.</summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+public sealed class OmnibusDriverAttribute : Attribute
+{
+    /// <summary>Announces <paramref name="factoryType"/>, which needs a public parameterless constructor.</summary>
+    public OmnibusDriverAttribute(Type factoryType) => FactoryType = factoryType;
+
+    /// <summary>The factory type.</summary>
+    public Type FactoryType { get; }
+}

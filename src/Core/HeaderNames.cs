@@ -1,0 +1,35 @@
+namespace Omnibus;
+
+/// <summary>Header names that Omnibus itself reads or writes. Application headers should avoid the <c>omnibus-</c> prefix.</summary>
+public static class HeaderNames
+{
+    /// <summary>The body's MIME type, on brokers without a native content-type property.</summary>
+    public const string ContentType = "content-type";
+
+    /// <summary>W3C trace context parent (<c>00-traceid-spanid-flags</c>).</summary>
+    public const string TraceParent = "traceparent";
+
+    /// <summary>W3C trace context vendor state.</summary>
+    public const string TraceState = "tracestate";
+
+    /// <summary>On a dead-lettered message: the .NET type name of the last error.</summary>
+    public const string ErrorType = "omnibus-error-type";
+
+    /// <summary>On a dead-lettered message: the last error's message.</summary>
+    public const string ErrorMessage = "omnibus-error-message";
+
+    /// <summary>On a dead-lettered message: how many deliveries were attempted.</summary>
+    public const string DeliveryAttempts = "omnibus-delivery-attempts";
+
+    /// <summary>On a dead-lettered message: the topic it came from.</summary>
+    public const string OriginalTopic = "omnibus-original-topic";
+
+    /// <summary>On a dead-lettered message: the consumer group whose handler failed.</summary>
+    public const string OriginalGroup = "omnibus-original-group";
+
+    /// <summary>On a dead-lettered message: when it was dead-lettered (ISO 8601, UTC).</summary>
+    public const string DeadLetteredAt = "omnibus-dead-lettered-at";
+
+    /// <summary>Carried by drivers that must record the attempt count in the message itself.</summary>
+    public const string DeliveryAttempt = "omnibus-delivery-attempt";
+}

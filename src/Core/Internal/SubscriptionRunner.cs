@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Omnibus.Diagnostics;
+using Omnibus.Drivers;
+
+namespace Omnibus.Internal;
+
+/// <summary>
+/// Runs one subscription: reads deliveries from the driver, hands them to the handler with the configured
+/// concurrency (plain, per-key lanes, or batches) and settles each outcome. User code never runs on the
+/// caller's thread or the driver's I/O loop. Split by mode into partial files.
+/// </summary>
+internal sealed partial class SubscriptionRunner : ISubscription
+{
+    private readonly Broker _owner;
+    private readonly IBrokerDriver _driver;
+    private readonly MessageHandler? _handler;
+    private readonly BatchHandler? _batchHandler;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _cancelHandlers = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TagList _tags;
+    private readonly object _gate = new();
+    private IDeliverySource? _source;
+    private Task _workers = Task.CompletedTask;
+    private Task? _closing;
+
+    public SubscriptionRunner(Broker owner, IBrokerDriver driver, SubscriptionOptions options, MessageHandler? handler, BatchHandler? batchHandler, ILoggerFactory loggerFactory)
+    {
+        _owner = owner;
+        _driver = driver;
+        Options = options;
+        _handler = handler;
+        _batchHandler = batchHandler;
+        _log = loggerFactory.CreateLogger<Broker>();
+        _tags = OmnibusTelemetry.Tags(driver.Scheme, options.Topic, options.Group);
+    }
+
+    public SubscriptionOptions Options { get; }
+
+    public Task Completion => _completion.Task;
+
+    private CancellationToken HandlerToken => _cancelHandlers.Token;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _source = await _driver.OpenAsync(Options, cancellationToken).ConfigureAwait(false);
+        var count = Options.Concurrency;
+        var loops = _batchHandler is not null ? Enumerable.Range(0, count).Select(_ => Task.Run(BatchLoopAsync))
+            : Options.Ordering == MessageOrdering.ByKey ? StartLanes()
+            : Enumerable.Range(0, count).Select(_ => Task.Run(SingleLoopAsync));
+        _workers = Task.WhenAll(loops.ToArray());
+        _ = _workers.ContinueWith(OnWorkersEnded, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Log.SubscriptionStarted(_log, Options.Topic, Options.Group, _driver.Scheme, count, Options.MaxDeliveryAttempts, Options.Ordering);
+    }
+
+    public ValueTask CloseAsync()
+    {
+        lock (_gate)
+        {
+            _closing ??= CloseCoreAsync();
+        }
+
+        return new ValueTask(_closing);
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    private async Task CloseCoreAsync()
+    {
+        _stopReading.Cancel();
+        _cancelHandlers.Cancel();
+        var drained = await Task.WhenAny(_workers, Task.Delay(Options.DrainTimeout)).ConfigureAwait(false) == _workers;
+        if (!drained)
+        {
+            Log.DrainTimedOut(_log, Options.Topic, Options.Group, Options.DrainTimeout);
+        }
+
+        if (_source is not null)
+        {
+            await _source.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _owner.Forget(this);
+        Log.SubscriptionClosed(_log, Options.Topic, Options.Group, drained);
+        _completion.TrySetResult();
+    }
+
+    private void OnWorkersEnded(Task workers)
+    {
+        if (workers.Exception is { } error)
+        {
+            // The delivery source failed: this subscription cannot go on. Say so and release what it holds.
+            Log.SourceFailed(_log, error.GetBaseException(), Options.Topic, Options.Group);
+            _completion.TrySetException(error.GetBaseException());
+            _ = CloseAsync();
+        }
+    }
+
+    private async Task SingleLoopAsync()
+    {
+        var source = _source!;
+        var token = _stopReading.Token;
+        try
+        {
+            while (await source.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (!token.IsCancellationRequested && source.TryRead(out var delivery))
+                {
+                    var error = await InvokeAsync(delivery.Message).ConfigureAwait(false);
+                    await SettleAsync(delivery, delivery.Message, error).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Closing.
+        }
+    }
+
+    /// <summary>Runs the handler for one message; returns its error, or null on success.</summary>
+    private async ValueTask<Exception?> InvokeAsync(Message message)
+    {
+        var activity = MessageTracing.StartProcess(_driver.Scheme, Options.Group, message);
+        OmnibusTelemetry.Delivered.Add(1, _tags);
+        OmnibusTelemetry.InFlight.Add(1, _tags);
+        var started = OmnibusTelemetry.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        try
+        {
+            await _handler!(message, HandlerToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e)
+        {
+            MessageTracing.Fail(activity, e);
+            return e;
+        }
+        finally
+        {
+            OmnibusTelemetry.InFlight.Add(-1, _tags);
+            if (started != 0)
+            {
+                OmnibusTelemetry.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _tags);
+            }
+
+            activity?.Dispose();
+        }
+    }
+
+    /// <summary>Acknowledges a success; on failure, redelivers after a backoff or dead-letters after the last attempt.</summary>
+    private async ValueTask SettleAsync(Delivery delivery, Message message, Exception? error)
+    {
+        try
+        {
+            if (error is null)
+            {
+                await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+                OmnibusTelemetry.Acked.Add(1, _tags);
+            }
+            else if (IsShutdown(error))
+            {
+                // Cancelled because we are closing: not the message's fault, so no attempt is held against it.
+                await delivery.NackAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (message.DeliveryAttempt >= Options.MaxDeliveryAttempts)
+            {
+                await DeadLetterAsync(delivery, message, error).ConfigureAwait(false);
+            }
+            else
+            {
+                var delay = Options.Backoff.DelayAfter(message.DeliveryAttempt);
+                Log.HandlerFailed(_log, error, message.Id, message.Topic, Options.Group, message.DeliveryAttempt, Options.MaxDeliveryAttempts, delay);
+                OmnibusTelemetry.Nacked.Add(1, _tags);
+                await delivery.NackAsync(delay, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            Log.SettleFailed(_log, e, message.Id, message.Topic);
+        }
+    }
+
+    private bool IsShutdown(Exception error) => error is OperationCanceledException && _cancelHandlers.IsCancellationRequested;
+
+    private async ValueTask DeadLetterAsync(Delivery delivery, Message message, Exception error)
+    {
+        var topic = Options.EffectiveDeadLetterTopic;
+        try
+        {
+            var copy = Middleware.DeadLetter.Create(message, error, Options.Group, DateTimeOffset.UtcNow);
+            await _owner.PublishAsync(topic, copy, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Not acknowledged, so not lost: it comes back and dead-lettering is tried again.
+            Log.DeadLetterFailed(_log, e, message.Id, message.Topic, topic);
+            await delivery.NackAsync(Options.Backoff.DelayAfter(message.DeliveryAttempt), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        Log.DeadLettered(_log, error, message.Id, message.Topic, Options.Group, message.DeliveryAttempt, topic);
+        OmnibusTelemetry.DeadLettered.Add(1, _tags);
+        await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using Omnibus.Drivers;
+
+namespace Omnibus.Memory;
+
+/// <summary>
+/// Creates <c>memory://</c> drivers: the in-process reference broker with the full semantics (groups, per-message
+/// ack and redelivery, ordering, delays, TTL, publish dedupe) and no persistence.
+/// <c>memory://</c> is private to one <see cref="Broker"/>; <c>memory://name</c> is shared by every broker of
+/// the process that names it, so a test can publish into a function host's broker.
+/// </summary>
+public sealed class MemoryDriverFactory : IBrokerDriverFactory
+{
+    /// <summary>Messages kept per topic for groups created later with <see cref="StartPosition.Earliest"/>. Default.</summary>
+    public const int DefaultRetention = 100_000;
+
+    /// <summary>Idempotency ids remembered per topic. Default.</summary>
+    public const int DefaultDedupeWindow = 100_000;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Schemes { get; } = ["memory"];
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string>
+    {
+        ["retention"] = $"messages kept per topic for new groups starting from Earliest, 0 to 10000000, default {DefaultRetention}",
+        ["dedupeWindow"] = $"idempotency ids remembered per topic, 0 to 10000000, default {DefaultDedupeWindow}",
+    };
+
+    /// <inheritdoc />
+    public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        var retention = connectionString.GetInt32("retention", DefaultRetention, 0, 10_000_000);
+        var window = connectionString.GetInt32("dedupeWindow", DefaultDedupeWindow, 0, 10_000_000);
+        var name = connectionString.Location.Trim('/');
+        var state = name.Length == 0 ? new MemoryState(retention, window) : MemoryState.Named(name, retention, window);
+        return new MemoryDriver(state);
+    }
+}

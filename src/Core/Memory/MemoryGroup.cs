@@ -1,0 +1,53 @@
+using System.Threading.Channels;
+
+namespace Omnibus.Memory;
+
+/// <summary>A consumer group: the queue of entries ready for any of its consumers. Consumers compete on it.</summary>
+internal sealed class MemoryGroup
+{
+    private readonly MemoryState _state;
+
+    public MemoryGroup(string name, MemoryTopic topic, MemoryState state)
+    {
+        Name = name;
+        Topic = topic;
+        _state = state;
+    }
+
+    public string Name { get; }
+
+    public MemoryTopic Topic { get; }
+
+    public Channel<MemoryEntry> Ready { get; } = Channel.CreateUnbounded<MemoryEntry>(new UnboundedChannelOptions
+    {
+        SingleReader = false,
+        SingleWriter = false,
+        AllowSynchronousContinuations = false,
+    });
+
+    /// <summary>Makes an entry available now, or when its delay has passed.</summary>
+    public void Offer(MemoryEntry entry)
+    {
+        if (entry.VisibleAt is { } at && at > DateTimeOffset.UtcNow && entry.Deliveries == 0)
+        {
+            _state.Scheduler.Schedule(at, entry);
+            return;
+        }
+
+        Ready.Writer.TryWrite(entry);
+    }
+
+    /// <summary>Makes an entry available again after <paramref name="delay"/>.</summary>
+    public void Redeliver(MemoryEntry entry, TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            Ready.Writer.TryWrite(entry);
+            return;
+        }
+
+        _state.Scheduler.Schedule(DateTimeOffset.UtcNow + delay, entry);
+    }
+
+    public void CountExpired() => _state.CountExpired();
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Omnibus.Conformance.Xunit;
+using Xunit;
+
+namespace Omnibus.Conformance;
+
+/// <summary>Scenario 10 (delayed delivery, time to live), start positions and publish dedupe.</summary>
+public abstract partial class BrokerConformanceTests
+{
+    [ConformanceFact]
+    public async Task DelayedMessage_IsNotDeliveredBeforeItsDelay()
+    {
+        RequireFeature(f => f.DelayedDelivery, nameof(BrokerFeatures.DelayedDelivery));
+        var topic = NewName("delay");
+        var seen = new Recorder<(Message Message, TimeSpan At)>();
+        var clock = Stopwatch.StartNew();
+        await using var sub = await Broker.SubscribeAsync(Options(topic), (m, _) => { seen.Add((m, clock.Elapsed)); return default; });
+        var delayed = Text("later");
+        delayed = new Message(delayed.Body) { Id = delayed.Id, DeliverAfter = TimeSpan.FromMilliseconds(700) };
+        var publishedAt = clock.Elapsed;
+        await Broker.PublishAsync(topic, delayed);
+        await Broker.PublishAsync(topic, Text("now"));
+        await seen.WaitForCountAsync(2, Timeout);
+        Assert.Equal("now", seen.Items[0].Message.GetString());
+        Assert.Equal(delayed.Id, seen.Items[1].Message.Id);
+        Assert.True(seen.Items[1].At - publishedAt >= TimeSpan.FromMilliseconds(690), $"delivered after {(seen.Items[1].At - publishedAt).TotalMilliseconds} ms");
+    }
+
+    [ConformanceFact]
+    public async Task ExpiredMessage_IsNeverDelivered()
+    {
+        RequireFeature(f => f.TimeToLive, nameof(BrokerFeatures.TimeToLive));
+        var topic = NewName("ttl");
+        var group = NewName("g");
+        await (await Broker.SubscribeAsync(Options(topic, group), (_, _) => default)).CloseAsync(); // the group exists, nobody consumes
+        var shortLived = new Message(Text("x").Body) { Id = NewName("short"), TimeToLive = TimeSpan.FromMilliseconds(200) };
+        var longLived = new Message(Text("y").Body) { Id = NewName("long"), TimeToLive = TimeSpan.FromMinutes(5) };
+        await Broker.PublishAsync(topic, shortLived);
+        await Broker.PublishAsync(topic, longLived);
+        var expiry = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromMilliseconds(600)); // the condition under test is time passing
+        Assert.True(expiry.Elapsed >= TimeSpan.FromMilliseconds(600));
+
+        var seen = new Recorder<Message>();
+        await using var sub = await Connect().SubscribeAsync(Options(topic, group), (m, _) => { seen.Add(m); return default; });
+        await BarrierAsync(topic, seen);
+        Assert.Contains(seen.Items, m => m.Id == longLived.Id);
+        Assert.DoesNotContain(seen.Items, m => m.Id == shortLived.Id);
+    }
+
+    [ConformanceFact]
+    public async Task NewGroup_StartsAtItsStartPosition()
+    {
+        RequireFeature(f => f.Replay, nameof(BrokerFeatures.Replay));
+        var topic = NewName("start");
+        var before = Enumerable.Range(0, 5).Select(i => Text($"before-{i}")).ToList();
+        foreach (var m in before)
+        {
+            await Broker.PublishAsync(topic, m);
+        }
+
+        var earliest = new Recorder<Message>();
+        var latest = new Recorder<Message>();
+        await using var e = await Broker.SubscribeAsync(Options(topic) with { StartFrom = StartPosition.Earliest }, (m, _) => { earliest.Add(m); return default; });
+        await using var l = await Broker.SubscribeAsync(Options(topic) with { StartFrom = StartPosition.Latest }, (m, _) => { latest.Add(m); return default; });
+        await BarrierAsync(topic, latest);
+        await earliest.WaitForCountAsync(6, Timeout);
+        Assert.Equal(before.Select(m => m.Id), earliest.Items.Take(5).Select(m => m.Id));
+        Assert.Single(latest.Items);
+    }
+
+    [ConformanceFact]
+    public async Task SameIdempotencyId_PublishedTwice_IsStoredOnce()
+    {
+        RequireFeature(f => f.ExactlyOnce, nameof(BrokerFeatures.ExactlyOnce));
+        var topic = NewName("dedupe");
+        var seen = new Recorder<Message>();
+        await using var sub = await Broker.SubscribeAsync(Options(topic), (m, _) => { seen.Add(m); return default; });
+        var key = NewName("idem");
+        await Broker.PublishAsync(topic, new Message(Text("first").Body) { IdempotencyId = key });
+        await Broker.PublishAsync(topic, new Message(Text("second").Body) { IdempotencyId = key });
+        await BarrierAsync(topic, seen);
+        Assert.Equal("first", Assert.Single(seen.Items, m => m.GetString() != "marker").GetString());
+    }
+}
