@@ -1,0 +1,73 @@
+using Xunit;
+
+namespace Omnibus.Tests.Architecture;
+
+public sealed class ArchitectureTests
+{
+    private static readonly string Root = ProjectInfo.FindRepositoryRoot();
+
+    [Fact]
+    public void Repository_HasNoForbiddenDependency()
+    {
+        var projects = ProjectInfo.LoadRepository(Root);
+        Assert.Contains(projects, p => p.Path == "src/Core/Core.csproj");
+        Assert.Empty(ArchitectureRules.Check(projects));
+    }
+
+    [Fact]
+    public void Check_CoreFileWithBrokerClientAdded_IsViolation()
+    {
+        // The real Core.csproj, with a forbidden reference added, as a change would add it.
+        var text = File.ReadAllText(Path.Combine(Root, "src/Core/Core.csproj"))
+            .Replace("<ItemGroup>", "<ItemGroup>\n    <PackageReference Include=\"Confluent.Kafka\" />", StringComparison.Ordinal);
+        var copy = Path.Combine(Root, "src/Core/obj", $"arch-{Guid.NewGuid():N}.csproj");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.WriteAllText(copy, text);
+        try
+        {
+            var project = ProjectInfo.Load(Root, copy) with { Path = "src/Core/Core.csproj" };
+            var violations = ArchitectureRules.Check([project]);
+            Assert.Contains(violations, v => v.Contains("broker client Confluent.Kafka", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    [Theory]
+    [InlineData("src/Core/Core.csproj", "Microsoft.Azure.WebJobs", "Functions/WebJobs")]
+    [InlineData("src/Core/Core.csproj", "Polly.Core", "the core may reference only")]
+    [InlineData("src/Embedded/Embedded.csproj", "RabbitMQ.Client", "only src/Drivers/RabbitMQ may")]
+    [InlineData("src/Drivers/Kafka/Kafka.csproj", "RabbitMQ.Client", "only src/Drivers/RabbitMQ may")]
+    [InlineData("src/Bindings/Bindings.csproj", "Confluent.Kafka", "only src/Drivers/Kafka may")]
+    [InlineData("src/Drivers/Redis/Redis.csproj", "Microsoft.Azure.WebJobs", "Functions/WebJobs")]
+    public void Check_ForbiddenPackage_IsViolation(string project, string package, string expected)
+    {
+        var violations = ArchitectureRules.Check([new ProjectInfo(project, [package], [])]);
+        Assert.Contains(violations, v => v.Contains(expected, StringComparison.Ordinal) && v.Contains(project, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("src/Core/Core.csproj", "src/Embedded/Embedded.csproj", "the core references no other project")]
+    [InlineData("src/Bindings/Bindings.csproj", "src/Drivers/Kafka/Kafka.csproj", "only through the connection-string registry")]
+    [InlineData("src/Triggers/Triggers.csproj", "src/Drivers/Nats/Nats.csproj", "only through the connection-string registry")]
+    [InlineData("src/Drivers/Kafka/Kafka.csproj", "src/Embedded/Embedded.csproj", "a driver references only src/Core")]
+    public void Check_ForbiddenProjectReference_IsViolation(string project, string reference, string expected)
+    {
+        var violations = ArchitectureRules.Check([new ProjectInfo(project, [], [reference])]);
+        Assert.Contains(violations, v => v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_AllowedReferences_AreNotViolations()
+    {
+        var projects = new[]
+        {
+            new ProjectInfo("src/Drivers/Kafka/Kafka.csproj", ["Confluent.Kafka"], ["src/Core/Core.csproj"]),
+            new ProjectInfo("src/Triggers/Triggers.csproj", ["Microsoft.Azure.WebJobs"], ["src/Core/Core.csproj"]),
+            new ProjectInfo("src/Core/Core.csproj", ["Microsoft.Extensions.Logging.Abstractions"], []),
+        };
+        Assert.Empty(ArchitectureRules.Check(projects));
+    }
+}
