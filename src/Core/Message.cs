@@ -84,8 +84,12 @@ public sealed class Message
     public static Message FromString(string text) => BodyCodec.Encode(text);
 
     /// <summary>Creates a message whose body is <paramref name="value"/> encoded by <see cref="BodyCodec"/>:
-    /// raw bytes and strings directly, anything else as JSON.</summary>
-    public static Message From<T>(T value) => BodyCodec.Encode(value);
+    /// raw bytes and strings directly, anything else as JSON; with <paramref name="key"/> as its key.</summary>
+    public static Message From<T>(T value, string? key = null)
+    {
+        var message = BodyCodec.Encode(value);
+        return key is null ? message : new Message(message.Body) { ContentType = message.ContentType, Key = key };
+    }
 
     /// <summary>The body decoded as UTF-8 text.</summary>
     public string GetString() => Encoding.UTF8.GetString(Body.Span);

@@ -39,7 +39,10 @@ public sealed class PublishException : OmnibusException
     public string Driver { get; }
 }
 
-/// <summary>A message body could not be decoded to the requested type: a poison message.</summary>
+/// <summary>
+/// A message body could not be decoded to the requested type: a poison message. A handler failing with this
+/// (also as an inner exception) has its message dead-lettered at once, without the remaining attempts.
+/// </summary>
 public sealed class MessageDecodeException : OmnibusException
 {
     /// <summary>Creates the exception.</summary>

@@ -86,4 +86,12 @@ public sealed class ConnectionStringTests
         var e = Assert.Throws<OmnibusConfigurationException>(() => ConnectionString.Parse("nats://h1:99999").Hosts(4222));
         Assert.Contains("h1:99999", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Connect_MemoryWithCredentials_FailsBecauseTheyWouldBeIgnored()
+    {
+        var e = Assert.Throws<OmnibusConfigurationException>(() => Broker.Connect("memory://user:pw@name"));
+        Assert.Equal("credentials", e.Setting);
+        Assert.DoesNotContain("pw", e.Message.Replace("password", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
 }

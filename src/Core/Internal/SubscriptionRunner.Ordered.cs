@@ -87,7 +87,7 @@ internal sealed partial class SubscriptionRunner
         while (true)
         {
             var error = await InvokeAsync(message).ConfigureAwait(false);
-            if (error is null || IsShutdown(error) || message.DeliveryAttempt >= Options.MaxDeliveryAttempts)
+            if (error is null || IsShutdown(error) || IsPoison(error) || message.DeliveryAttempt >= Options.MaxDeliveryAttempts)
             {
                 await SettleAsync(delivery, message, error).ConfigureAwait(false);
                 return;

@@ -163,7 +163,7 @@ internal sealed partial class SubscriptionRunner : ISubscription
                 // Cancelled because we are closing: not the message's fault, so no attempt is held against it.
                 await delivery.NackAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             }
-            else if (message.DeliveryAttempt >= Options.MaxDeliveryAttempts)
+            else if (message.DeliveryAttempt >= Options.MaxDeliveryAttempts || IsPoison(error))
             {
                 await DeadLetterAsync(delivery, message, error).ConfigureAwait(false);
             }
@@ -179,6 +179,20 @@ internal sealed partial class SubscriptionRunner : ISubscription
         {
             Log.SettleFailed(_log, e, message.Id, message.Topic);
         }
+    }
+
+    /// <summary>A body that cannot be decoded will never decode: dead-letter it now instead of retrying it.</summary>
+    internal static bool IsPoison(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is MessageDecodeException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool IsShutdown(Exception error) => error is OperationCanceledException && _cancelHandlers.IsCancellationRequested;

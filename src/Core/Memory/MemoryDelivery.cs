@@ -17,7 +17,11 @@ internal sealed class MemoryDelivery : Delivery
 
     public override ValueTask AckAsync(CancellationToken cancellationToken = default)
     {
-        _consumer.Settle(this);
+        if (_consumer.Settle(this))
+        {
+            _consumer.Group.Settled();
+        }
+
         return default;
     }
 

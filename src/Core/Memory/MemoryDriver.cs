@@ -4,7 +4,7 @@ using Omnibus.Drivers;
 namespace Omnibus.Memory;
 
 /// <summary>The <c>memory://</c> driver. Publishing is synchronous: a publish has been "stored" when it returns.</summary>
-internal sealed class MemoryDriver : IBrokerDriver
+internal sealed class MemoryDriver : IBrokerDriver, IBacklogSource
 {
     private readonly MemoryState _state;
     private readonly ConcurrentDictionary<MemoryConsumer, byte> _consumers = new();
@@ -53,6 +53,9 @@ internal sealed class MemoryDriver : IBrokerDriver
         _consumers.TryAdd(consumer, 0);
         return new ValueTask<IDeliverySource>(consumer);
     }
+
+    public ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken) =>
+        new(_state.Topic(topic).Backlog(group));
 
     public async ValueTask DisposeAsync()
     {

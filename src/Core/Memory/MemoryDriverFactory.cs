@@ -31,6 +31,11 @@ public sealed class MemoryDriverFactory : IBrokerDriverFactory
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
+        if (connectionString.UserName is not null)
+        {
+            throw new OmnibusConfigurationException("credentials", "The memory:// driver takes no user name or password: allowed is 'memory://' or 'memory://name'.");
+        }
+
         var retention = connectionString.GetInt32("retention", DefaultRetention, 0, 10_000_000);
         var window = connectionString.GetInt32("dedupeWindow", DefaultDedupeWindow, 0, 10_000_000);
         var name = connectionString.Location.Trim('/');

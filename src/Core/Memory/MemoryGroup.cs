@@ -25,9 +25,15 @@ internal sealed class MemoryGroup
         AllowSynchronousContinuations = false,
     });
 
+    private long _unsettled;
+
+    /// <summary>Entries offered to the group and not yet acknowledged or expired.</summary>
+    public long Unsettled => Interlocked.Read(ref _unsettled);
+
     /// <summary>Makes an entry available now, or when its delay has passed.</summary>
     public void Offer(MemoryEntry entry)
     {
+        Interlocked.Increment(ref _unsettled);
         if (entry.VisibleAt is { } at && at > DateTimeOffset.UtcNow && entry.Deliveries == 0)
         {
             _state.Scheduler.Schedule(at, entry);
@@ -49,5 +55,12 @@ internal sealed class MemoryGroup
         _state.Scheduler.Schedule(DateTimeOffset.UtcNow + delay, entry);
     }
 
-    public void CountExpired() => _state.CountExpired();
+    public void CountExpired()
+    {
+        Interlocked.Decrement(ref _unsettled);
+        _state.CountExpired();
+    }
+
+    /// <summary>An entry was acknowledged: it leaves the backlog.</summary>
+    public void Settled() => Interlocked.Decrement(ref _unsettled);
 }

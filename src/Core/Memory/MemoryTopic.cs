@@ -66,6 +66,20 @@ internal sealed class MemoryTopic
         }
     }
 
+    /// <summary>Entries of <paramref name="group"/> not yet acknowledged, or null when the group does not exist.</summary>
+    public long? Backlog(string group)
+    {
+        foreach (var existing in Volatile.Read(ref _groups))
+        {
+            if (existing.Name == group)
+            {
+                return existing.Unsettled;
+            }
+        }
+
+        return null;
+    }
+
     private void PublishLocked(Message message, DateTimeOffset now)
     {
         if (message.IdempotencyId is { } id && !Remember(id))
