@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Omnibus.Drivers;
+using Omnibus.Memory;
+using Xunit;
+
+namespace Omnibus.Tests;
+
+public sealed class SecretLoggingTests
+{
+    [Fact]
+    public async Task Connect_WithPassword_LogsTheConnectionWithoutIt()
+    {
+        var lines = new ConcurrentQueue<string>();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ListProvider(lines)).SetMinimumLevel(LogLevel.Trace));
+        var registry = new BrokerRegistry().Register(new CredentialedFactory());
+        await using var broker = Broker.Connect("secure://alice:hunter2@host:1/x?mode=a", new BrokerClientOptions { Registry = registry, LoggerFactory = loggerFactory });
+        Assert.Contains(lines, l => l.Contains("secure://alice:***@host:1/x?mode=a", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    private sealed class CredentialedFactory : IBrokerDriverFactory
+    {
+        public IReadOnlyList<string> Schemes { get; } = ["secure"];
+
+        public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string> { ["mode"] = "a or b" };
+
+        public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory) =>
+            new MemoryDriverFactory().Create(ConnectionString.Parse("memory://"), loggerFactory);
+    }
+
+    private sealed class ListProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new ListLogger(lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class ListLogger(ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lines.Enqueue(formatter(state, exception));
+            if (state is IEnumerable<KeyValuePair<string, object?>> values)
+            {
+                foreach (var (_, value) in values)
+                {
+                    lines.Enqueue(value?.ToString() ?? string.Empty);
+                }
+            }
+        }
+    }
+}
