@@ -30,6 +30,12 @@ public static class HeaderNames
     /// <summary>On a dead-lettered message: when it was dead-lettered (ISO 8601, UTC).</summary>
     public const string DeadLetteredAt = "omnibus-dead-lettered-at";
 
+    /// <summary>
+    /// Set to <c>true</c> on a published message to make it the topic's retained message: a broker that keeps
+    /// one (the embedded broker) hands it to every new group, even one starting from Latest.
+    /// </summary>
+    public const string Retain = "omnibus-retain";
+
     /// <summary>Carried by drivers that must record the attempt count in the message itself.</summary>
     public const string DeliveryAttempt = "omnibus-delivery-attempt";
 }

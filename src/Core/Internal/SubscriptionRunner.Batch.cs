@@ -13,7 +13,7 @@ internal sealed partial class SubscriptionRunner
         var deliveries = new List<Delivery>(Options.Batch.MaxSize);
         try
         {
-            while (await source.WaitToReadAsync(token).ConfigureAwait(false))
+            while (!token.IsCancellationRequested && await source.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 deliveries.Clear();
                 await FillAsync(source, deliveries, token).ConfigureAwait(false);

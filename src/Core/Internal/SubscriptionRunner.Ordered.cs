@@ -35,7 +35,7 @@ internal sealed partial class SubscriptionRunner
         var roundRobin = 0;
         try
         {
-            while (await source.WaitToReadAsync(token).ConfigureAwait(false))
+            while (!token.IsCancellationRequested && await source.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 while (!token.IsCancellationRequested && source.TryRead(out var delivery))
                 {

@@ -104,7 +104,7 @@ internal sealed partial class SubscriptionRunner : ISubscription
         var token = _stopReading.Token;
         try
         {
-            while (await source.WaitToReadAsync(token).ConfigureAwait(false))
+            while (!token.IsCancellationRequested && await source.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 while (!token.IsCancellationRequested && source.TryRead(out var delivery))
                 {

@@ -1,0 +1,235 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Omnibus.Embedded.Internal.Storage;
+
+namespace Omnibus.Embedded.Internal.Engine;
+
+/// <summary>
+/// The embedded broker for one data directory, shared by every connection of the process to it (reference
+/// counted) and locked against other processes. Owns the topics, a flusher that makes group journals durable
+/// every flush interval, and a maintenance timer (visibility timeouts, retention, checkpoints). Thread-safe.
+/// </summary>
+internal sealed class BrokerEngine
+{
+    private static readonly Dictionary<string, BrokerEngine> Open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, EngineTopic> _topics = new(StringComparer.Ordinal);
+    private readonly object _createLock = new();
+    private readonly FileStream _lockFile;
+    private readonly Timer _maintenance;
+    private readonly SemaphoreSlim _journalDirty = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _flusher;
+    private int _references;
+    private int _ticks;
+
+    private BrokerEngine(EmbeddedSettings settings, ILoggerFactory loggerFactory)
+    {
+        Settings = settings;
+        Logger = loggerFactory.CreateLogger("Omnibus.Embedded");
+        StorageLogger = loggerFactory.CreateLogger("Omnibus.Embedded.Storage");
+        Directory.CreateDirectory(Path.Combine(settings.DataDirectory, "topics"));
+        _lockFile = LockDirectory(settings.DataDirectory);
+        try
+        {
+            foreach (var directory in Directory.EnumerateDirectories(Path.Combine(settings.DataDirectory, "topics")))
+            {
+                var name = Path.GetFileName(directory);
+                _topics[name] = new EngineTopic(this, name, directory);
+            }
+        }
+        catch
+        {
+            _lockFile.Dispose();
+            throw;
+        }
+
+        _flusher = Task.Run(FlushJournalsAsync);
+        _maintenance = new Timer(_ => Maintain(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        EngineLog.Opened(Logger, settings.DataDirectory, _topics.Count, settings.Qos, settings.Flush.ToString());
+    }
+
+    public EmbeddedSettings Settings { get; }
+
+    public ILogger Logger { get; }
+
+    public ILogger StorageLogger { get; }
+
+    public IEnumerable<EngineTopic> Topics => _topics.Values;
+
+    /// <summary>The engine for the settings' data directory, opened on first use.</summary>
+    /// <exception cref="OmnibusConfigurationException">It is open with other storage settings, or another process holds it.</exception>
+    public static BrokerEngine Acquire(EmbeddedSettings settings, ILoggerFactory loggerFactory)
+    {
+        lock (Open)
+        {
+            if (Open.TryGetValue(settings.DataDirectory, out var engine))
+            {
+                if (engine.Settings.EngineShape != settings.EngineShape)
+                {
+                    throw new OmnibusConfigurationException("connection string", $"The embedded broker at '{settings.DataDirectory}' is already open in this process with other options; every connection to one data directory must use the same options except qos.");
+                }
+            }
+            else
+            {
+                engine = new BrokerEngine(settings, loggerFactory);
+                Open[settings.DataDirectory] = engine;
+            }
+
+            engine._references++;
+            return engine;
+        }
+    }
+
+    /// <summary>Drops one reference; the last one closes the engine (checkpointing every group) and unlocks the directory.</summary>
+    public async ValueTask ReleaseAsync()
+    {
+        lock (Open)
+        {
+            if (--_references > 0)
+            {
+                return;
+            }
+
+            Open.Remove(Settings.DataDirectory);
+        }
+
+        _stopping.Cancel();
+        await _maintenance.DisposeAsync().ConfigureAwait(false);
+        await _flusher.ConfigureAwait(false);
+        foreach (var topic in _topics.Values)
+        {
+            topic.Dispose();
+        }
+
+        _lockFile.Dispose();
+        EngineLog.Closed(Logger, Settings.DataDirectory);
+    }
+
+    /// <summary>The topic called <paramref name="name"/> (already validated), created if new.</summary>
+    public EngineTopic Topic(string name)
+    {
+        if (_topics.TryGetValue(name, out var topic))
+        {
+            return topic;
+        }
+
+        lock (_createLock)
+        {
+            if (_topics.TryGetValue(name, out topic))
+            {
+                return topic;
+            }
+
+            if (_topics.Count >= Settings.MaxTopics)
+            {
+                throw new OmnibusConfigurationException("maxTopics", $"Topic '{name}' cannot be created: the embedded broker at '{Settings.DataDirectory}' already has {_topics.Count} topics, the most allowed (option maxTopics).");
+            }
+
+            topic = new EngineTopic(this, name, Path.Combine(Settings.DataDirectory, "topics", name));
+            _topics[name] = topic;
+            return topic;
+        }
+    }
+
+    public EngineTopic? FindTopic(string name) => _topics.TryGetValue(name, out var topic) ? topic : null;
+
+    /// <summary>A group journal has unflushed appends: flush within one flush interval.</summary>
+    public void JournalDirty()
+    {
+        if (_journalDirty.CurrentCount == 0)
+        {
+            try
+            {
+                _journalDirty.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    private async Task FlushJournalsAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await _journalDirty.WaitAsync(token).ConfigureAwait(false);
+                if (Settings.Flush != FlushPolicy.EveryWrite)
+                {
+                    await Task.Delay(Settings.FlushInterval, token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            FlushAllJournals();
+        }
+
+        FlushAllJournals();
+    }
+
+    private void FlushAllJournals()
+    {
+        foreach (var topic in _topics.Values)
+        {
+            foreach (var group in topic.LoadedGroups)
+            {
+                try
+                {
+                    group.FlushJournal();
+                }
+                catch (IOException e)
+                {
+                    EngineLog.MaintenanceFailed(Logger, e, Settings.DataDirectory);
+                }
+            }
+        }
+    }
+
+    private void Maintain()
+    {
+        try
+        {
+            var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var slow = Interlocked.Increment(ref _ticks) % 10 == 0;
+            foreach (var topic in _topics.Values)
+            {
+                foreach (var group in topic.LoadedGroups)
+                {
+                    group.SweepExpiredDeliveries(nowMs);
+                    if (slow)
+                    {
+                        group.Maintain(force: false);
+                    }
+                }
+
+                if (slow)
+                {
+                    topic.Log.ApplyRetention(DateTimeOffset.UtcNow);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            EngineLog.MaintenanceFailed(Logger, e, Settings.DataDirectory);
+        }
+    }
+
+    private static FileStream LockDirectory(string directory)
+    {
+        var path = Path.Combine(directory, ".lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new OmnibusConfigurationException("data directory", $"The embedded broker's data directory '{directory}' is in use by another process. One process owns a data directory: run 'omnibus server' on it and connect the others with omnibus://.", e);
+        }
+    }
+}

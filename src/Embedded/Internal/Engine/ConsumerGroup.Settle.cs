@@ -1,0 +1,77 @@
+namespace Omnibus.Embedded.Internal.Engine;
+
+/// <summary>Acknowledgements, rejections and consumers leaving.</summary>
+internal sealed partial class ConsumerGroup
+{
+    /// <summary>Settles a delivery for good. Stale tokens (the delivery was already redelivered elsewhere) do nothing.</summary>
+    public Task AckAsync(EmbeddedDelivery delivery)
+    {
+        lock (_lock)
+        {
+            var key = (delivery.Partition, delivery.Offset);
+            if (!_inFlight.TryGetValue(key, out var flight) || flight.Token != delivery.Token)
+            {
+                return Task.CompletedTask;
+            }
+
+            _inFlight.Remove(key);
+            SettleLocked(delivery.Partition, delivery.Offset);
+        }
+
+        // Exactly once: the acknowledgement is durable before the caller hears it, so a restart never redelivers it.
+        return delivery.Consumer.Qos == 2 ? _store.WaitFlushedAsync() : Task.CompletedTask;
+    }
+
+    /// <summary>Puts a delivery back, to be handed out again after <paramref name="delay"/>, with its attempt count kept.</summary>
+    public void Nack(EmbeddedDelivery delivery, TimeSpan delay)
+    {
+        lock (_lock)
+        {
+            var key = (delivery.Partition, delivery.Offset);
+            if (!_inFlight.TryGetValue(key, out var flight) || flight.Token != delivery.Token)
+            {
+                return;
+            }
+
+            _inFlight.Remove(key);
+            _store.AppendAttempts(delivery.Partition, delivery.Offset, _state.Attempts.GetValueOrDefault(key));
+            _topic.Engine.JournalDirty();
+            if (delay > TimeSpan.Zero)
+            {
+                ScheduleLocked(delivery.Partition, flight.Record, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)delay.TotalMilliseconds);
+                return;
+            }
+
+            _ready.Enqueue((delivery.Partition, flight.Record));
+        }
+
+        Pulse();
+    }
+
+    /// <summary>A consumer closed: everything it held unsettled goes back to the group at once.</summary>
+    public void Release(EmbeddedConsumer consumer)
+    {
+        lock (_lock)
+        {
+            foreach (var (key, flight) in _inFlight.ToArray())
+            {
+                if (flight.Consumer == consumer)
+                {
+                    _inFlight.Remove(key);
+                    _ready.Enqueue((key.Item1, flight.Record));
+                }
+            }
+        }
+
+        Pulse();
+    }
+
+    private void SettleLocked(int partition, long offset)
+    {
+        if (_state.Settle(partition, offset))
+        {
+            _store.AppendSettled(partition, offset);
+            _topic.Engine.JournalDirty();
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using Microsoft.Extensions.Logging;
+using Omnibus.Embedded.Internal.Storage;
+
+namespace Omnibus.Embedded.Internal.Engine;
+
+/// <summary>
+/// One consumer group of a topic: which offsets are settled (durably, through <see cref="GroupStore"/>), which
+/// are in flight with whom and until when, and which wait for redelivery. Its consumers compete for deliveries;
+/// records are handed out in offset order per partition, redeliveries first. One lock guards the state; disk
+/// reads of new records happen under it in batches. Split into partial files: dispatch, settlement.
+/// </summary>
+internal sealed partial class ConsumerGroup : IDisposable
+{
+    private const int ReadBatch = 256;
+    private const long CheckpointJournalBytes = 4 * 1024 * 1024;
+
+    private readonly object _lock = new();
+    private readonly EngineTopic _topic;
+    private readonly GroupStore _store;
+    private readonly GroupSnapshot _state;
+    private readonly Cursor[] _cursors;
+    private readonly Dictionary<(int, long), InFlight> _inFlight = [];
+    private readonly Queue<(int Partition, LogRecord Record)> _ready = new();
+    private readonly PriorityQueue<(int Partition, LogRecord Record), long> _delayed = new();
+    private readonly Timer _delayTimer;
+    private readonly ILogger _log;
+    private TaskCompletionSource _signal = NewSignal();
+    private long _armedFor = long.MaxValue;
+    private int _waiters;
+    private long _tokens;
+    private int _nextPartition;
+
+    public ConsumerGroup(EngineTopic topic, string name, string directory, StartPosition startFrom, ILogger log)
+    {
+        _topic = topic;
+        _log = log;
+        Name = name;
+        var logs = Enumerable.Range(0, topic.Log.PartitionCount).Select(p => topic.Log[p]).ToArray();
+        _store = GroupStore.Open(
+            directory,
+            () => logs.Select(l => startFrom == StartPosition.Earliest ? l.StartOffset : l.NextOffset).ToArray(),
+            topic.Engine.Settings.Flush != FlushPolicy.Never,
+            out _state);
+        _cursors = logs.Select((l, p) => new Cursor(p, l, Math.Max(_state.Committed[p], l.StartOffset))).ToArray();
+        for (var p = 0; p < _cursors.Length; p++)
+        {
+            _state.SkipTo(p, logs[p].StartOffset);
+        }
+
+        _delayTimer = new Timer(_ => ReleaseDue(), null, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    public string Name { get; }
+
+    public string Topic => _topic.Name;
+
+    /// <summary>Messages published to the group and not yet settled.</summary>
+    public long Backlog
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long total = 0;
+                for (var p = 0; p < _cursors.Length; p++)
+                {
+                    total += _cursors[p].Log.NextOffset - _state.Committed[p] - _state.SettledAbove[p].Count;
+                }
+
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Makes the topic's retained message the first delivery of this (new) group.</summary>
+    public void OfferRetained(LogPosition position)
+    {
+        var record = _topic.Log[position.Partition].Read(position.Offset, 1).FirstOrDefault();
+        if (record is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (!_state.IsSettled(position.Partition, position.Offset) && position.Offset < _cursors[position.Partition].Position)
+            {
+                _ready.Enqueue((position.Partition, record));
+            }
+        }
+    }
+
+    /// <summary>Wakes consumers waiting for deliveries (new records, redeliveries).</summary>
+    public void Pulse()
+    {
+        // A full fence (not just a volatile read): pairs with the waiter's increment so no wake-up is lost.
+        if (Interlocked.CompareExchange(ref _waiters, 0, 0) == 0)
+        {
+            return;
+        }
+
+        TaskCompletionSource? waiting = null;
+        lock (_lock)
+        {
+            if (_waiters > 0)
+            {
+                waiting = _signal;
+                _signal = NewSignal();
+            }
+        }
+
+        waiting?.TrySetResult();
+    }
+
+    /// <summary>Redelivers deliveries whose visibility timeout passed (called by the engine's maintenance).</summary>
+    public void SweepExpiredDeliveries(long nowMs)
+    {
+        var expired = 0;
+        lock (_lock)
+        {
+            foreach (var (key, flight) in _inFlight.ToArray())
+            {
+                if (flight.Deadline <= nowMs)
+                {
+                    _inFlight.Remove(key);
+                    _ready.Enqueue((key.Item1, flight.Record));
+                    expired++;
+                }
+            }
+        }
+
+        if (expired > 0)
+        {
+            EngineLog.VisibilityExpired(_log, _topic.Name, Name, expired);
+            Pulse();
+        }
+    }
+
+    /// <summary>Writes a checkpoint when the journal has grown, so replay at start stays short.</summary>
+    public void Maintain(bool force)
+    {
+        _store.Flush();
+        if (force || _store.JournalBytes > CheckpointJournalBytes)
+        {
+            lock (_lock)
+            {
+                _store.Checkpoint(_state);
+            }
+        }
+    }
+
+    public void FlushJournal()
+    {
+        if (_store.IsDirty)
+        {
+            _store.Flush();
+        }
+    }
+
+    public void Dispose()
+    {
+        _delayTimer.Dispose();
+        lock (_lock)
+        {
+            _store.Checkpoint(_state);
+            _store.Dispose();
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Read position of one partition, and records read ahead of it.</summary>
+    private sealed class Cursor(int partition, SegmentedLog log, long position)
+    {
+        public int Partition { get; } = partition;
+
+        public SegmentedLog Log { get; } = log;
+
+        public long Position { get; set; } = position;
+
+        public Queue<LogRecord> Buffer { get; } = new();
+
+        public LogRecord? Next { get; set; }
+
+        public bool DurableWaitPending { get; set; }
+    }
+
+    private sealed record InFlight(long Token, long Deadline, EmbeddedConsumer Consumer, LogRecord Record);
+}

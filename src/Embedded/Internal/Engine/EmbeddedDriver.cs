@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Logging;
+using Omnibus.Drivers;
+
+namespace Omnibus.Embedded.Internal.Engine;
+
+/// <summary>The <c>embedded://</c> driver: one connection to the process's engine for its data directory.</summary>
+internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource
+{
+    private readonly EmbeddedSettings _settings;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly object _gate = new();
+    private readonly HashSet<EmbeddedConsumer> _consumers = [];
+    private BrokerEngine? _engine;
+    private bool _disposed;
+
+    public EmbeddedDriver(EmbeddedSettings settings, ILoggerFactory loggerFactory)
+    {
+        _settings = settings;
+        _loggerFactory = loggerFactory;
+        Features = new BrokerFeatures
+        {
+            ConsumerGroups = true,
+            KeyOrdering = true,
+            Persistent = true,
+            DelayedDelivery = true,
+            TimeToLive = true,
+            NativeDeadLetter = false,
+            ExactlyOnce = settings.Qos == 2,
+            BatchPublish = true,
+            Replay = true,
+        };
+    }
+
+    public string Scheme => "embedded";
+
+    public BrokerFeatures Features { get; }
+
+    public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken) =>
+        Engine().Topic(topic).PublishAsync(message, _settings.Qos, cancellationToken);
+
+    public async ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    {
+        var target = Engine().Topic(topic);
+        var pending = new ValueTask[messages.Count];
+        var errors = new Exception?[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            try
+            {
+                pending[i] = target.PublishAsync(messages[i], _settings.Qos, cancellationToken);
+            }
+            catch (Exception e) when (e is OmnibusException or IOException)
+            {
+                errors[i] = e;
+            }
+        }
+
+        // Appended first, awaited after: the whole batch shares the same flushes.
+        for (var i = 0; i < pending.Length; i++)
+        {
+            if (errors[i] is not null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await pending[i].ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OmnibusException or IOException or OperationCanceledException)
+            {
+                errors[i] = e;
+            }
+        }
+
+        return new PublishBatchResult(errors);
+    }
+
+    public ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken)
+    {
+        var group = Engine().Topic(options.Topic).JoinGroup(options.Group, options.StartFrom);
+        var consumer = new EmbeddedConsumer(group, _settings.Qos, Forget);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _consumers.Add(consumer);
+        }
+
+        return new ValueTask<IDeliverySource>(consumer);
+    }
+
+    public ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken) =>
+        new(Engine().FindTopic(topic)?.FindGroup(group)?.Backlog);
+
+    public async ValueTask DisposeAsync()
+    {
+        EmbeddedConsumer[] consumers;
+        BrokerEngine? engine;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            consumers = [.. _consumers];
+            engine = _engine;
+        }
+
+        foreach (var consumer in consumers)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (engine is not null)
+        {
+            await engine.ReleaseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The engine, opened on first use: creating a driver does no I/O.</summary>
+    private BrokerEngine Engine()
+    {
+        var engine = Volatile.Read(ref _engine);
+        if (engine is not null)
+        {
+            return engine;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                throw new BrokerClosedException("embedded:// driver");
+            }
+
+            return _engine ??= BrokerEngine.Acquire(_settings, _loggerFactory);
+        }
+    }
+
+    private void Forget(EmbeddedConsumer consumer)
+    {
+        lock (_gate)
+        {
+            _consumers.Remove(consumer);
+        }
+    }
+}
