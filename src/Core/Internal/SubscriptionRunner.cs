@@ -20,6 +20,9 @@ internal sealed partial class SubscriptionRunner : ISubscription
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _cancelHandlers = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private const int MaxPendingAcks = 1024;
+    private readonly SemaphoreSlim _ackSlots = new(MaxPendingAcks);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _pendingAcks = new();
     private readonly TagList _tags;
     private readonly object _gate = new();
     private IDeliverySource? _source;
@@ -73,6 +76,13 @@ internal sealed partial class SubscriptionRunner : ISubscription
         _cancelHandlers.Cancel();
         var drained = await Task.WhenAny(_workers, Task.Delay(Options.DrainTimeout)).ConfigureAwait(false) == _workers;
         if (!drained)
+        {
+            Log.DrainTimedOut(_log, Options.Topic, Options.Group, Options.DrainTimeout);
+        }
+
+        // Acknowledgements still on their way complete before the source goes (which would release them).
+        var acks = Task.WhenAll(_pendingAcks.Keys);
+        if (await Task.WhenAny(acks, Task.Delay(Options.DrainTimeout)).ConfigureAwait(false) != acks)
         {
             Log.DrainTimedOut(_log, Options.Topic, Options.Group, Options.DrainTimeout);
         }
@@ -155,8 +165,7 @@ internal sealed partial class SubscriptionRunner : ISubscription
         {
             if (error is null)
             {
-                await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
-                OmnibusTelemetry.Acked.Add(1, _tags);
+                await AckPipelinedAsync(delivery, message).ConfigureAwait(false);
             }
             else if (IsShutdown(error))
             {
@@ -193,6 +202,43 @@ internal sealed partial class SubscriptionRunner : ISubscription
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Acknowledges without holding the worker until the broker confirms: a driver whose acks become durable in
+    /// group commits (embedded qos=2, network round trips) would otherwise cap a worker at one message per commit.
+    /// At most <see cref="MaxPendingAcks"/> wait at once; closing waits for all of them.
+    /// </summary>
+    private async ValueTask AckPipelinedAsync(Delivery delivery, Message message)
+    {
+        var ack = delivery.AckAsync(CancellationToken.None);
+        if (ack.IsCompletedSuccessfully)
+        {
+            OmnibusTelemetry.Acked.Add(1, _tags);
+            return;
+        }
+
+        await _ackSlots.WaitAsync().ConfigureAwait(false);
+        var pending = CompleteAckAsync(ack, message);
+        _pendingAcks.TryAdd(pending, 0);
+        _ = pending.ContinueWith(t => _pendingAcks.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task CompleteAckAsync(ValueTask ack, Message message)
+    {
+        try
+        {
+            await ack.ConfigureAwait(false);
+            OmnibusTelemetry.Acked.Add(1, _tags);
+        }
+        catch (Exception e)
+        {
+            Log.SettleFailed(_log, e, message.Id, message.Topic);
+        }
+        finally
+        {
+            _ackSlots.Release();
+        }
     }
 
     private bool IsShutdown(Exception error) => error is OperationCanceledException && _cancelHandlers.IsCancellationRequested;
