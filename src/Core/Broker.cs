@@ -63,7 +63,11 @@ public sealed class Broker : IBroker
         var pending = _driver.PublishAsync(topic, message, cancellationToken);
         if (activity is null && pending.IsCompletedSuccessfully)
         {
-            OmnibusTelemetry.Published.Add(1, OmnibusTelemetry.Tags(_driver.Scheme, topic));
+            if (OmnibusTelemetry.Published.Enabled)
+            {
+                OmnibusTelemetry.Published.Add(1, OmnibusTelemetry.Tags(_driver.Scheme, topic));
+            }
+
             return default;
         }
 

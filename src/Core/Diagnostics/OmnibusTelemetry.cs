@@ -28,6 +28,10 @@ public static class OmnibusTelemetry
     internal static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>("omnibus.handler.duration", "ms", "Handler run time per message or batch.");
     internal static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>("omnibus.messages.in_flight", "{message}", "Messages being handled now.");
 
+    /// <summary>Whether any per-message instrument has a listener; when none has, the runner skips them all.</summary>
+    internal static bool AnyMetricEnabled =>
+        Delivered.Enabled || Acked.Enabled || Nacked.Enabled || DeadLettered.Enabled || HandlerDuration.Enabled || InFlight.Enabled;
+
     internal static TagList Tags(string system, string topic, string? group = null)
     {
         var tags = new TagList

@@ -118,8 +118,40 @@ internal sealed partial class SubscriptionRunner : ISubscription
             {
                 while (!token.IsCancellationRequested && source.TryRead(out var delivery))
                 {
-                    var error = await InvokeAsync(delivery.Message).ConfigureAwait(false);
-                    await SettleAsync(delivery, delivery.Message, error).ConfigureAwait(false);
+                    var message = delivery.Message;
+                    if (OmnibusTelemetry.Source.HasListeners() || OmnibusTelemetry.AnyMetricEnabled)
+                    {
+                        var error = await InvokeAsync(message).ConfigureAwait(false);
+                        await SettleAsync(delivery, message, error).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    // Hot path with nobody listening: a handler and an ack that complete synchronously cost no
+                    // async state machine; anything else is awaited here, so concurrency stays as configured.
+                    Exception? failure = null;
+                    ValueTask handled = default;
+                    try
+                    {
+                        handled = _handler!(message, HandlerToken);
+                    }
+                    catch (Exception e)
+                    {
+                        failure = e;
+                    }
+
+                    if (failure is null && !handled.IsCompletedSuccessfully)
+                    {
+                        try
+                        {
+                            await handled.ConfigureAwait(false);
+                        }
+                        catch (Exception e)
+                        {
+                            failure = e;
+                        }
+                    }
+
+                    await SettleAsync(delivery, message, failure).ConfigureAwait(false);
                 }
             }
         }
@@ -214,7 +246,11 @@ internal sealed partial class SubscriptionRunner : ISubscription
         var ack = delivery.AckAsync(CancellationToken.None);
         if (ack.IsCompletedSuccessfully)
         {
-            OmnibusTelemetry.Acked.Add(1, _tags);
+            if (OmnibusTelemetry.Acked.Enabled)
+            {
+                OmnibusTelemetry.Acked.Add(1, _tags);
+            }
+
             return;
         }
 

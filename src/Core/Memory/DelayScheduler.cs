@@ -7,14 +7,14 @@ namespace Omnibus.Memory;
 internal sealed class DelayScheduler : IDisposable
 {
     private readonly object _lock = new();
-    private readonly PriorityQueue<MemoryEntry, DateTimeOffset> _queue = new();
+    private readonly PriorityQueue<MemoryDelivery, DateTimeOffset> _queue = new();
     private readonly Timer _timer;
     private DateTimeOffset _armedFor = DateTimeOffset.MaxValue;
     private bool _disposed;
 
     public DelayScheduler() => _timer = new Timer(_ => Fire(), null, Timeout.Infinite, Timeout.Infinite);
 
-    public void Schedule(DateTimeOffset due, MemoryEntry entry)
+    public void Schedule(DateTimeOffset due, MemoryDelivery entry)
     {
         lock (_lock)
         {
@@ -44,7 +44,7 @@ internal sealed class DelayScheduler : IDisposable
 
     private void Fire()
     {
-        List<MemoryEntry>? due = null;
+        List<MemoryDelivery>? due = null;
         lock (_lock)
         {
             if (_disposed)
@@ -73,7 +73,7 @@ internal sealed class DelayScheduler : IDisposable
 
         foreach (var entry in due)
         {
-            entry.Group!.Ready.Writer.TryWrite(entry);
+            entry.Group.Ready.Writer.TryWrite(entry);
         }
     }
 

@@ -11,7 +11,11 @@ internal sealed class MemoryConsumer : IDeliverySource
 {
     private readonly MemoryGroup _group;
     private readonly Action<MemoryConsumer> _onClosed;
-    private readonly HashSet<MemoryDelivery> _inFlight = [];
+    private readonly object _lock = new();
+
+    // Unsettled deliveries as an intrusive doubly-linked list: O(1) add and remove with no hashing, which
+    // showed up in profiles of the publish+deliver path when this was a HashSet.
+    private MemoryDelivery? _head;
     private bool _closed;
 
     public MemoryConsumer(MemoryGroup group, Action<MemoryConsumer> onClosed)
@@ -25,26 +29,31 @@ internal sealed class MemoryConsumer : IDeliverySource
 
     public bool TryRead([MaybeNullWhen(false)] out Delivery delivery)
     {
-        while (_group.Ready.Reader.TryRead(out var entry))
+        while (_group.Ready.Reader.TryRead(out var taken))
         {
-            if (entry.ExpiresAt is { } expiry && expiry <= DateTimeOffset.UtcNow)
+            if (taken.ExpiresAt is { } expiry && expiry <= DateTimeOffset.UtcNow)
             {
                 _group.CountExpired();
                 continue;
             }
 
-            var message = entry.Message.ForDelivery(_group.Topic.Name, entry.Deliveries + 1, entry.PublishedAt);
-            var taken = new MemoryDelivery(this, entry, message);
-            lock (_inFlight)
+            lock (_lock)
             {
                 if (_closed)
                 {
-                    _group.Redeliver(entry, TimeSpan.Zero);
+                    _group.Redeliver(taken, TimeSpan.Zero);
                     break;
                 }
 
-                entry.Deliveries++;
-                _inFlight.Add(taken);
+                taken.Consumer = this;
+                taken.Next = _head;
+                if (_head is not null)
+                {
+                    _head.Previous = taken;
+                }
+
+                _head = taken;
+                taken.Tracked = true;
             }
 
             delivery = taken;
@@ -57,8 +66,8 @@ internal sealed class MemoryConsumer : IDeliverySource
 
     public ValueTask DisposeAsync()
     {
-        MemoryDelivery[] unsettled;
-        lock (_inFlight)
+        var unsettled = new List<MemoryDelivery>();
+        lock (_lock)
         {
             if (_closed)
             {
@@ -66,8 +75,13 @@ internal sealed class MemoryConsumer : IDeliverySource
             }
 
             _closed = true;
-            unsettled = [.. _inFlight];
-            _inFlight.Clear();
+            for (var d = _head; d is not null; d = d.Next)
+            {
+                d.Tracked = false;
+                unsettled.Add(d);
+            }
+
+            _head = null;
         }
 
         foreach (var delivery in unsettled)
@@ -82,9 +96,30 @@ internal sealed class MemoryConsumer : IDeliverySource
     /// <summary>Forgets a settled delivery; false if the consumer had already let go of it.</summary>
     internal bool Settle(MemoryDelivery delivery)
     {
-        lock (_inFlight)
+        lock (_lock)
         {
-            return _inFlight.Remove(delivery);
+            if (!delivery.Tracked)
+            {
+                return false;
+            }
+
+            delivery.Tracked = false;
+            if (delivery.Previous is not null)
+            {
+                delivery.Previous.Next = delivery.Next;
+            }
+            else
+            {
+                _head = delivery.Next;
+            }
+
+            if (delivery.Next is not null)
+            {
+                delivery.Next.Previous = delivery.Previous;
+            }
+
+            delivery.Previous = delivery.Next = null;
+            return true;
         }
     }
 

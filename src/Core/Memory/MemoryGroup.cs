@@ -18,7 +18,7 @@ internal sealed class MemoryGroup
 
     public MemoryTopic Topic { get; }
 
-    public Channel<MemoryEntry> Ready { get; } = Channel.CreateUnbounded<MemoryEntry>(new UnboundedChannelOptions
+    public Channel<MemoryDelivery> Ready { get; } = Channel.CreateUnbounded<MemoryDelivery>(new UnboundedChannelOptions
     {
         SingleReader = false,
         SingleWriter = false,
@@ -31,10 +31,10 @@ internal sealed class MemoryGroup
     public long Unsettled => Interlocked.Read(ref _unsettled);
 
     /// <summary>Makes an entry available now, or when its delay has passed.</summary>
-    public void Offer(MemoryEntry entry)
+    public void Offer(MemoryDelivery entry)
     {
         Interlocked.Increment(ref _unsettled);
-        if (entry.VisibleAt is { } at && at > DateTimeOffset.UtcNow && entry.Deliveries == 0)
+        if (entry.VisibleAt is { } at && at > DateTimeOffset.UtcNow)
         {
             _state.Scheduler.Schedule(at, entry);
             return;
@@ -44,7 +44,7 @@ internal sealed class MemoryGroup
     }
 
     /// <summary>Makes an entry available again after <paramref name="delay"/>.</summary>
-    public void Redeliver(MemoryEntry entry, TimeSpan delay)
+    public void Redeliver(MemoryDelivery entry, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero)
         {

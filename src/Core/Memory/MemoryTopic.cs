@@ -8,7 +8,7 @@ internal sealed class MemoryTopic
 {
     private readonly object _lock = new();
     private readonly MemoryState _state;
-    private readonly Queue<MemoryEntry> _retained = new();
+    private readonly Queue<(Message Message, DateTimeOffset PublishedAt)> _retained = new();
     private readonly HashSet<string> _seenIds = new(StringComparer.Ordinal);
     private readonly Queue<string> _seenOrder = new();
     private MemoryGroup[] _groups = [];
@@ -55,9 +55,9 @@ internal sealed class MemoryTopic
             var group = new MemoryGroup(name, this, _state);
             if (startFrom == StartPosition.Earliest)
             {
-                foreach (var retained in _retained)
+                foreach (var (message, publishedAt) in _retained)
                 {
-                    group.Offer(retained.CopyFor(group));
+                    group.Offer(new MemoryDelivery(message, group, publishedAt));
                 }
             }
 
@@ -87,10 +87,9 @@ internal sealed class MemoryTopic
             return;
         }
 
-        var template = new MemoryEntry(message, this, null, now);
         if (_state.Retention > 0)
         {
-            _retained.Enqueue(template);
+            _retained.Enqueue((message, now));
             if (_retained.Count > _state.Retention)
             {
                 _retained.Dequeue();
@@ -99,7 +98,7 @@ internal sealed class MemoryTopic
 
         foreach (var group in _groups)
         {
-            group.Offer(template.CopyFor(group));
+            group.Offer(new MemoryDelivery(message, group, now));
         }
     }
 
