@@ -15,6 +15,20 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void BindingsCode_NeverNamesADriverOrTheEmbeddedEngine()
+    {
+        // The bindings reference Omnibus.Embedded only so that the default broker ships with them; their code
+        // must reach every broker, the embedded one included, through the connection-string registry.
+        var offenders = new[] { "src/Triggers", "src/Bindings" }
+            .Select(d => Path.Combine(Root, d)).Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains("Omnibus.Embedded", StringComparison.Ordinal) || text.Contains("Omnibus.Drivers.", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Empty(offenders);
+    }
+
+    [Fact]
     public void Check_CoreFileWithBrokerClientAdded_IsViolation()
     {
         // The real Core.csproj, with a forbidden reference added, as a change would add it.

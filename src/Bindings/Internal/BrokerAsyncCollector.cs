@@ -1,0 +1,93 @@
+using Microsoft.Azure.WebJobs;
+
+namespace Omnibus.Bindings.Internal;
+
+/// <summary>
+/// The output of one <see cref="BrokerAttribute"/> binding in one invocation. Buffers what the function adds and
+/// publishes it all in <see cref="FlushAsync"/>, which the SDK calls only after the function succeeded, so a failed
+/// invocation publishes nothing. The publish is awaited; a failure throws, failing the invocation, so the trigger
+/// message is redelivered. Thread-safe for a function that adds from several tasks.
+/// </summary>
+internal sealed class BrokerAsyncCollector : IAsyncCollector<Message>
+{
+    private readonly IBroker _broker;
+    private readonly string _scheme;
+    private readonly string _topic;
+    private readonly string? _key;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
+    private readonly List<Message> _pending = [];
+
+    public BrokerAsyncCollector(IBroker broker, string scheme, string topic, string? key, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        _broker = broker;
+        _scheme = scheme;
+        _topic = topic;
+        _key = key;
+        _headers = headers;
+    }
+
+    public Task AddAsync(Message item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var message = _key is not null && item.Key is null ? WithKey(item, _key) : item;
+        foreach (var (name, value) in _headers)
+        {
+            message.Headers.TryAdd(name, value);
+        }
+
+        lock (_pending)
+        {
+            _pending.Add(message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Message[] batch;
+        lock (_pending)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            batch = [.. _pending];
+            _pending.Clear();
+        }
+
+        if (batch.Length == 1)
+        {
+            await _broker.PublishAsync(_topic, batch[0], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await _broker.PublishBatchAsync(_topic, batch, cancellationToken).ConfigureAwait(false);
+        result.ThrowIfAnyFailed(_topic, _scheme);
+    }
+
+    /// <summary>A copy of <paramref name="message"/> with <paramref name="key"/>: keys are fixed once a message is built.</summary>
+    private static Message WithKey(Message message, string key)
+    {
+        var copy = new Message(message.Body)
+        {
+            Id = message.Id,
+            Key = key,
+            ContentType = message.ContentType,
+            Timestamp = message.Timestamp,
+            DeliverAfter = message.DeliverAfter,
+            TimeToLive = message.TimeToLive,
+            IdempotencyId = message.IdempotencyId,
+        };
+        if (message.HasHeaders)
+        {
+            foreach (var (name, value) in message.Headers)
+            {
+                copy.Headers[name] = value;
+            }
+        }
+
+        return copy;
+    }
+}

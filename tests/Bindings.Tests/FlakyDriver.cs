@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using Omnibus.Drivers;
+using Omnibus.Memory;
+
+namespace Omnibus.Bindings.Tests;
+
+/// <summary>
+/// A test-only driver under the scheme <c>flaky://name</c>: the <c>memory://name</c> broker, except that opening a
+/// subscription fails the first <see cref="FlakyControl.OpenFailures"/> times (a broker that is down at start) and
+/// publishing to a topic of <see cref="FlakyControl.FailingTopics"/> fails (a broker that rejects a publish).
+/// </summary>
+public sealed class FlakyDriverFactory(FlakyControl control) : IBrokerDriverFactory
+{
+    public IReadOnlyList<string> Schemes { get; } = ["flaky"];
+
+    public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string>();
+
+    public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory) =>
+        new FlakyDriver(new MemoryDriverFactory().Create(ConnectionString.Parse("memory://" + connectionString.Location), loggerFactory), control);
+
+    /// <summary>A registry knowing memory:// and this factory, for one test.</summary>
+    public static BrokerRegistry Registry(FlakyControl control) =>
+        new BrokerRegistry().Register(new MemoryDriverFactory()).Register(new FlakyDriverFactory(control))
+            .Register(typeof(Omnibus.Embedded.EmbeddedDriverFactory).Assembly); // the default connection, embedded://, must resolve
+}
+
+public sealed class FlakyControl
+{
+    private int _openFailures;
+    private int _openAttempts;
+
+    public int OpenFailures { get => _openFailures; set => _openFailures = value; }
+
+    public int OpenAttempts => Volatile.Read(ref _openAttempts);
+
+    public HashSet<string> FailingTopics { get; } = [];
+
+    public bool ShouldFailOpen()
+    {
+        Interlocked.Increment(ref _openAttempts);
+        return Interlocked.Decrement(ref _openFailures) >= 0;
+    }
+
+    public bool ShouldFailPublish(string topic)
+    {
+        lock (FailingTopics)
+        {
+            return FailingTopics.Contains(topic);
+        }
+    }
+
+    public void SetPublishFailing(string topic, bool failing)
+    {
+        lock (FailingTopics)
+        {
+            if (failing)
+            {
+                FailingTopics.Add(topic);
+            }
+            else
+            {
+                FailingTopics.Remove(topic);
+            }
+        }
+    }
+}
+
+internal sealed class FlakyDriver(IBrokerDriver inner, FlakyControl control) : IBrokerDriver, IBacklogSource
+{
+    public string Scheme => "flaky";
+
+    public BrokerFeatures Features => inner.Features;
+
+    public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken) =>
+        control.ShouldFailPublish(topic)
+            ? throw new PublishException(topic, Scheme, $"The broker rejected the publish to '{topic}' (test).")
+            : inner.PublishAsync(topic, message, cancellationToken);
+
+    public async ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    {
+        if (control.ShouldFailPublish(topic))
+        {
+            return new PublishBatchResult(messages.Select(_ => (Exception?)new IOException($"The broker rejected the publish to '{topic}' (test).")).ToArray());
+        }
+
+        return await inner.PublishBatchAsync(topic, messages, cancellationToken);
+    }
+
+    public ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken) =>
+        control.ShouldFailOpen()
+            ? throw new IOException("The broker is unreachable (test).")
+            : inner.OpenAsync(options, cancellationToken);
+
+    public ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken) =>
+        ((IBacklogSource)inner).GetBacklogAsync(topic, group, cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
