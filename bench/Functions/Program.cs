@@ -13,11 +13,13 @@ using Omnibus.Bindings;
 // at concurrency 1 and 16; the core's subscription alone is measured too, to locate the cost. The pipelines run
 // interleaved (bare, broker, core, then the next round in another order), so that the noise of a shared machine hits
 // them alike; each figure is the median of --runs timed runs of --count messages, after three warm-up rounds.
-// Usage: dotnet run -c Release --project bench/Functions [-- --count 200000 --runs 5 --concurrency 16 --only broker --memory-options retention=0]
+// Usage: dotnet run -c Release --project bench/Functions [-- --count 200000 --runs 5 --concurrency 16 --only broker --memory-options retention=0 --broker embedded]
+// --broker embedded runs the [BrokerTrigger] pipeline on embedded:// (a fresh temp data dir, default options) instead of memory://.
 var count = 200_000;
 var runs = 5;
 string? only = null;
 var query = string.Empty;
+var brokerKind = "memory";
 int[] concurrencies = [1, 16];
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -28,7 +30,8 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--only": only = args[i + 1]; break; // bare, broker or core: one pipeline, e.g. under a profiler
         case "--concurrency": concurrencies = [int.Parse(args[i + 1], CultureInfo.InvariantCulture)]; break;
         case "--memory-options": query = "?" + args[i + 1]; break; // e.g. retention=0: memory:// keeps no messages for replay
-        default: throw new ArgumentException($"Unknown argument {args[i]}: allowed are --count N, --runs N, --only bare|broker|core, --concurrency N and --memory-options QUERY.");
+        case "--broker": brokerKind = args[i + 1] is "memory" or "embedded" ? args[i + 1] : throw new ArgumentException($"--broker {args[i + 1]}: allowed are memory and embedded."); break;
+        default: throw new ArgumentException($"Unknown argument {args[i]}: allowed are --count N, --runs N, --only bare|broker|core, --concurrency N, --memory-options QUERY and --broker memory|embedded.");
     }
 }
 
@@ -37,7 +40,7 @@ Console.WriteLine($"count={count} runs={runs} cores={Environment.ProcessorCount}
 var rows = new List<Row>();
 foreach (var concurrency in concurrencies)
 {
-    await using var pipelines = await Pipelines.StartAsync(concurrency, body, only, query);
+    await using var pipelines = await Pipelines.StartAsync(concurrency, body, only, query, brokerKind);
     for (var round = -3; round < runs; round++)
     {
         // Rotate the order, so no pipeline always runs right after the same other one.
@@ -115,7 +118,7 @@ internal sealed class Pipeline(string name, Func<int, Task> feedAsync)
 internal sealed class Pipelines : IAsyncDisposable
 {
     public const string Bare = "bare WebJobs pipeline (channel)";
-    public const string BrokerTrigger = "[BrokerTrigger] on memory://";
+    public static string BrokerTrigger { get; private set; } = "[BrokerTrigger] on memory://";
     public const string Core = "core subscription only, no WebJobs";
 
     // The feeders keep at most Window messages ahead of the invocations, as a producer paced by its consumers (or a
@@ -130,7 +133,7 @@ internal sealed class Pipelines : IAsyncDisposable
 
     public List<Pipeline> All { get; } = [];
 
-    public static async Task<Pipelines> StartAsync(int concurrency, byte[] body, string? only, string query)
+    public static async Task<Pipelines> StartAsync(int concurrency, byte[] body, string? only, string query, string brokerKind)
     {
         var pipelines = new Pipelines();
         if (only is null or "bare")
@@ -157,7 +160,10 @@ internal sealed class Pipelines : IAsyncDisposable
         if (only is null or "broker")
         {
             // Publish, subscription runner, TryExecuteAsync with binding, acknowledgement.
-            var connection = "memory://bench-" + Guid.NewGuid().ToString("N") + query;
+            var connection = brokerKind == "embedded"
+                ? "embedded://" + Path.Combine(Path.GetTempPath(), "omnibus-bench-" + Guid.NewGuid().ToString("N"))
+                : "memory://bench-" + Guid.NewGuid().ToString("N") + query;
+            BrokerTrigger = "[BrokerTrigger] on " + brokerKind + "://";
             var topic = concurrency == 1 ? "bench1" : "bench16";
             var host = Build([concurrency == 1 ? typeof(BrokerFunctions1) : typeof(BrokerFunctions16)], b => b.AddOmnibus(), new() { ["OmnibusConnection"] = connection });
             await host.StartAsync();
