@@ -88,7 +88,34 @@ public sealed class Message
     public static Message From<T>(T value, string? key = null)
     {
         var message = BodyCodec.Encode(value);
-        return key is null ? message : new Message(message.Body) { ContentType = message.ContentType, Key = key };
+        return key is null ? message : message.WithKey(key);
+    }
+
+    /// <summary>
+    /// A message to publish with the same id, body, content type, timestamp, headers (copied) and publishing options,
+    /// and <paramref name="key"/> as its key. Keys are fixed once a message is built, so this is how one is changed.
+    /// </summary>
+    public Message WithKey(string? key)
+    {
+        var copy = new Message(Body)
+        {
+            _id = Id,
+            Key = key,
+            ContentType = ContentType,
+            Timestamp = Timestamp,
+            DeliverAfter = DeliverAfter,
+            TimeToLive = TimeToLive,
+            IdempotencyId = IdempotencyId,
+        };
+        if (HasHeaders)
+        {
+            foreach (var (name, value) in _headers!)
+            {
+                copy.Headers[name] = value;
+            }
+        }
+
+        return copy;
     }
 
     /// <summary>The body decoded as UTF-8 text.</summary>

@@ -29,7 +29,7 @@ internal sealed class BrokerAsyncCollector : IAsyncCollector<Message>
     public Task AddAsync(Message item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var message = _key is not null && item.Key is null ? WithKey(item, _key) : item;
+        var message = _key is not null && item.Key is null ? item.WithKey(_key) : item;
         foreach (var (name, value) in _headers)
         {
             message.Headers.TryAdd(name, value);
@@ -65,29 +65,5 @@ internal sealed class BrokerAsyncCollector : IAsyncCollector<Message>
 
         var result = await _broker.PublishBatchAsync(_topic, batch, cancellationToken).ConfigureAwait(false);
         result.ThrowIfAnyFailed(_topic, _scheme);
-    }
-
-    /// <summary>A copy of <paramref name="message"/> with <paramref name="key"/>: keys are fixed once a message is built.</summary>
-    private static Message WithKey(Message message, string key)
-    {
-        var copy = new Message(message.Body)
-        {
-            Id = message.Id,
-            Key = key,
-            ContentType = message.ContentType,
-            Timestamp = message.Timestamp,
-            DeliverAfter = message.DeliverAfter,
-            TimeToLive = message.TimeToLive,
-            IdempotencyId = message.IdempotencyId,
-        };
-        if (message.HasHeaders)
-        {
-            foreach (var (name, value) in message.Headers)
-            {
-                copy.Headers[name] = value;
-            }
-        }
-
-        return copy;
     }
 }

@@ -15,21 +15,7 @@ public static class DeadLetter
     {
         ArgumentNullException.ThrowIfNull(failed);
         ArgumentNullException.ThrowIfNull(error);
-        var copy = new Message(failed.Body)
-        {
-            Id = failed.Id,
-            Key = failed.Key,
-            ContentType = failed.ContentType,
-            Timestamp = failed.Timestamp,
-        };
-        if (failed.HasHeaders)
-        {
-            foreach (var (name, value) in failed.Headers)
-            {
-                copy.Headers[name] = value;
-            }
-        }
-
+        var copy = failed.WithKey(failed.Key);
         var text = error.Message;
         copy.Headers[HeaderNames.ErrorType] = error.GetType().FullName ?? error.GetType().Name;
         copy.Headers[HeaderNames.ErrorMessage] = text.Length > MaxErrorMessageLength ? text[..MaxErrorMessageLength] : text;

@@ -58,15 +58,7 @@ public sealed class EngineRestartTests
     {
         using var data = new TempDirectory();
         var connection = $"embedded://{data.Path}";
-        await using (var broker = Broker.Connect(connection))
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                await broker.PublishAsync("t", Message.FromString($"m{i}"));
-            }
-        }
-
-        var segment = Directory.GetFiles(Path.Combine(data.Path, "topics", "t"), "*.log", SearchOption.AllDirectories).Single();
+        var segment = await PublishFiftyAsync(connection, data.Path);
         using (var file = new FileStream(segment, FileMode.Open))
         {
             file.SetLength(file.Length - 7); // a write torn by a crash
@@ -82,15 +74,7 @@ public sealed class EngineRestartTests
     {
         using var data = new TempDirectory();
         var connection = $"embedded://{data.Path}";
-        await using (var broker = Broker.Connect(connection))
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                await broker.PublishAsync("t", Message.FromString($"m{i}"));
-            }
-        }
-
-        var segment = Directory.GetFiles(Path.Combine(data.Path, "topics", "t"), "*.log", SearchOption.AllDirectories).Single();
+        var segment = await PublishFiftyAsync(connection, data.Path);
         var bytes = File.ReadAllBytes(segment);
         var recordSize = bytes.Length / 50;
         bytes[(30 * recordSize) + (recordSize / 2)] ^= 0x40; // inside record 30
@@ -100,6 +84,20 @@ public sealed class EngineRestartTests
         Assert.Equal(Enumerable.Range(0, 30).Select(i => $"m{i}"), bodies.Take(30));
         Assert.DoesNotContain("m30", bodies);
         Assert.Contains(logs, l => l.Contains(Path.GetFileName(segment), StringComparison.Ordinal) && l.Contains("30", StringComparison.Ordinal));
+    }
+
+    /// <summary>Publishes m0..m49 to topic "t", closes the broker, and returns the one segment file they went to.</summary>
+    private static async Task<string> PublishFiftyAsync(string connection, string dataDirectory)
+    {
+        await using (var broker = Broker.Connect(connection))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await broker.PublishAsync("t", Message.FromString($"m{i}"));
+            }
+        }
+
+        return Directory.GetFiles(Path.Combine(dataDirectory, "topics", "t"), "*.log", SearchOption.AllDirectories).Single();
     }
 
     private static async Task<(List<string> Bodies, List<string> Logs)> ReadAllAsync(string connection, string topic)
