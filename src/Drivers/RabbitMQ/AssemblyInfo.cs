@@ -1,0 +1,4 @@
+using Omnibus.Drivers;
+using Omnibus.Drivers.RabbitMQ;
+
+[assembly: OmnibusDriver(typeof(RabbitMqDriverFactory))]
