@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# On a fresh machine: install what the integration tests need (idempotent; see the script).
+tests/servers/prepare.sh
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

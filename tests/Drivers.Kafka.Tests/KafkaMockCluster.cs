@@ -1,0 +1,67 @@
+using Confluent.Kafka;
+using Omnibus.Conformance.Xunit;
+
+namespace Omnibus.Drivers.Kafka.Tests;
+
+/// <summary>
+/// librdkafka's mock cluster (the Kafka wire protocol on loopback TCP, in this process), shared by the tests of a class:
+/// a producer configured with <c>test.mock.num.brokers</c> owns it, and the driver under test connects to its address.
+/// When the native library cannot be loaded (run tests/servers/kafka-native.sh), the tests that need it are skipped with
+/// the reason, or fail with it when CI=true: never a silent pass.
+/// </summary>
+public sealed class KafkaMockCluster : IDisposable
+{
+    private readonly IProducer<byte[], byte[]>? _owner;
+
+    public KafkaMockCluster()
+    {
+        try
+        {
+            var version = Library.Version;
+            if (version < 0x020100ff)
+            {
+                Unavailable = $"librdkafka {Library.VersionString} is loaded; Confluent.Kafka 2.15.1 needs 2.1 or later";
+                return;
+            }
+
+            var config = new ProducerConfig();
+            config.Set("test.mock.num.brokers", "1");
+            _owner = new ProducerBuilder<byte[], byte[]>(config).Build();
+            using var admin = new DependentAdminClientBuilder(_owner.Handle).Build();
+            BootstrapServers = string.Join(',', admin.GetMetadata(TimeSpan.FromSeconds(10)).Brokers.Select(b => $"{b.Host}:{b.Port}"));
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or KafkaException or InvalidOperationException)
+        {
+            Unavailable = $"librdkafka could not be loaded or started ({e.GetType().Name}: {e.Message}); run tests/servers/kafka-native.sh";
+        }
+    }
+
+    /// <summary>host:port of the mock brokers, or empty when unavailable.</summary>
+    public string BootstrapServers { get; } = string.Empty;
+
+    /// <summary>Why there is no cluster, or null.</summary>
+    public string? Unavailable { get; }
+
+    /// <summary>The conventional connection string for the tests: short session timeout (mock rebalances wait for it), fast commits.</summary>
+    public string ConnectionString(string extra = "") =>
+        $"kafka://{BootstrapServers}?sessionTimeout=6s&commitInterval=100ms&revokeWait=2s{extra}";
+
+    /// <summary>Fails (CI=true) or skips the test with the reason when there is no cluster.</summary>
+    public void Require()
+    {
+        if (Unavailable is null)
+        {
+            return;
+        }
+
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("The Kafka mock cluster is required in CI: " + Unavailable);
+        }
+
+        // The conformance test case reports this exception as a skip, with its text.
+        throw new ServerUnavailableException($"No Kafka mock cluster: {Unavailable}. With CI=true this fails instead.");
+    }
+
+    public void Dispose() => _owner?.Dispose();
+}

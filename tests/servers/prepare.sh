@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need on a Debian machine, idempotently (a second run does nothing):
+#  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
+#  - librdkafka built from Debian's source package, packed as a local librdkafka.redist feed (kafka-native.sh),
+#    without which the Kafka projects do not restore here.
+# Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
+# on a laptop, and fail in CI (CI=true).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+  dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2
+  [ -d "$here/../../.kafka-native/feed" ] || echo "prepare: not root, cannot build the Kafka native library: run tests/servers/kafka-native.sh as root" >&2
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! dpkg -s rabbitmq-server >/dev/null 2>&1; then
+  apt-get update -qq
+  # policy-rc.d keeps the package from starting a system-wide node: the tests run their own.
+  had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  [ "$had_policy" -eq 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null
+  [ "$had_policy" -eq 1 ] || rm -f /usr/sbin/policy-rc.d
+  echo "prepare: rabbitmq-server installed"
+fi
+
+"$here/kafka-native.sh"
