@@ -7,41 +7,56 @@ internal sealed partial class ConsumerGroup
 {
     public bool TryRead(EmbeddedConsumer consumer, out EmbeddedDelivery? delivery)
     {
+        TaskCompletionSource? next = null;
+        bool found;
         lock (_lock)
         {
-            delivery = null;
-            if (consumer.IsClosed)
+            found = TryReadLocked(consumer, out delivery);
+            if (found && _waitQueue.First is not null && HasDeliverableLocked())
             {
-                return false;
+                next = TakeWaiterLocked();
             }
+        }
 
-            while (_ready.TryDequeue(out var redelivery))
-            {
-                var key = (redelivery.Partition, redelivery.Record.Offset);
-                if (!_state.IsSettled(redelivery.Partition, redelivery.Record.Offset) && !_inFlight.ContainsKey(key))
-                {
-                    delivery = Hand(consumer, redelivery.Partition, redelivery.Record);
-                    return true;
-                }
-            }
+        next?.TrySetResult();
+        return found;
+    }
 
-            var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            for (var i = 0; i < _cursors.Length; i++)
-            {
-                var cursor = _cursors[(_nextPartition + i) % _cursors.Length];
-                if (FillNext(cursor, nowMs))
-                {
-                    _nextPartition = (cursor.Partition + 1) % _cursors.Length;
-                    var record = cursor.Next!;
-                    cursor.Next = null;
-                    delivery = Hand(consumer, cursor.Partition, record);
-                    return true;
-                }
-            }
-
+    private bool TryReadLocked(EmbeddedConsumer consumer, out EmbeddedDelivery? delivery)
+    {
+        delivery = null;
+        if (consumer.IsClosed)
+        {
             return false;
         }
-    }
+
+        while (_ready.TryDequeue(out var redelivery))
+        {
+            var key = (redelivery.Partition, redelivery.Record.Offset);
+            var pending = _retained == key ? !_retainedAcknowledged : !_state.IsSettled(redelivery.Partition, redelivery.Record.Offset);
+            if (pending && !_inFlight.ContainsKey(key))
+            {
+                delivery = Hand(consumer, redelivery.Partition, redelivery.Record);
+                return true;
+            }
+        }
+
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < _cursors.Length; i++)
+        {
+            var cursor = _cursors[(_nextPartition + i) % _cursors.Length];
+            if (FillNext(cursor, nowMs))
+            {
+                _nextPartition = (cursor.Partition + 1) % _cursors.Length;
+                var record = cursor.Next!;
+                cursor.Next = null;
+                delivery = Hand(consumer, cursor.Partition, record);
+                return true;
+            }
+        }
+
+        return false;
+}
 
     public async ValueTask<bool> WaitToReadAsync(EmbeddedConsumer consumer, CancellationToken cancellationToken)
     {
@@ -49,6 +64,7 @@ internal sealed partial class ConsumerGroup
         {
             cancellationToken.ThrowIfCancellationRequested();
             Task signal;
+            LinkedListNode<TaskCompletionSource> node;
             lock (_lock)
             {
                 if (consumer.IsClosed)
@@ -61,10 +77,12 @@ internal sealed partial class ConsumerGroup
                     return true;
                 }
 
-                signal = _signal.Task;
+                node = _waitQueue.AddLast(NewSignal());
+                signal = node.Value.Task;
                 Interlocked.Increment(ref _waiters);
                 if (HasDeliverableLocked())
                 {
+                    _waitQueue.Remove(node);
                     Interlocked.Decrement(ref _waiters);
                     return true;
                 }
@@ -83,6 +101,14 @@ internal sealed partial class ConsumerGroup
             }
             finally
             {
+                lock (_lock)
+                {
+                    if (node.List is not null)
+                    {
+                        _waitQueue.Remove(node);
+                    }
+                }
+
                 Interlocked.Decrement(ref _waiters);
             }
         }

@@ -15,6 +15,7 @@ internal sealed partial class ConsumerGroup
             }
 
             _inFlight.Remove(key);
+            _retainedAcknowledged |= _retained == key;
             SettleLocked(delivery.Partition, delivery.Offset);
         }
 

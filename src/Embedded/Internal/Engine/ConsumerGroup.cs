@@ -24,7 +24,12 @@ internal sealed partial class ConsumerGroup : IDisposable
     private readonly PriorityQueue<(int Partition, LogRecord Record), long> _delayed = new();
     private readonly Timer _delayTimer;
     private readonly ILogger _log;
-    private TaskCompletionSource _signal = NewSignal();
+    // Waiting consumers, longest-waiting first. An arrival wakes one of them, and a consumer that takes a delivery
+    // wakes the next while more is deliverable: hand-outs rotate among consumers instead of going to whichever
+    // thread happens to run first (which, with continuations queued LIFO on a pool thread, was always the last winner).
+    private readonly LinkedList<TaskCompletionSource> _waitQueue = new();
+    private (int Partition, long Offset)? _retained;
+    private bool _retainedAcknowledged;
     private long _armedFor = long.MaxValue;
     private int _waiters;
     private long _tokens;
@@ -83,8 +88,10 @@ internal sealed partial class ConsumerGroup : IDisposable
 
         lock (_lock)
         {
-            if (!_state.IsSettled(position.Partition, position.Offset) && position.Offset < _cursors[position.Partition].Position)
+            // Below the new group's start, so it counts as settled: it is tracked on its own until acknowledged.
+            if (position.Offset < _cursors[position.Partition].Position)
             {
+                _retained = (position.Partition, position.Offset);
                 _ready.Enqueue((position.Partition, record));
             }
         }
@@ -99,17 +106,43 @@ internal sealed partial class ConsumerGroup : IDisposable
             return;
         }
 
-        TaskCompletionSource? waiting = null;
+        TaskCompletionSource? waiting;
         lock (_lock)
         {
-            if (_waiters > 0)
-            {
-                waiting = _signal;
-                _signal = NewSignal();
-            }
+            waiting = TakeWaiterLocked();
         }
 
         waiting?.TrySetResult();
+    }
+
+    /// <summary>Wakes every waiting consumer: the safety net against a missed wake-up.</summary>
+    public void PulseAll()
+    {
+        List<TaskCompletionSource> waiting = [];
+        lock (_lock)
+        {
+            while (TakeWaiterLocked() is { } waiter)
+            {
+                waiting.Add(waiter);
+            }
+        }
+
+        foreach (var waiter in waiting)
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    private TaskCompletionSource? TakeWaiterLocked()
+    {
+        var first = _waitQueue.First;
+        if (first is null)
+        {
+            return null;
+        }
+
+        _waitQueue.RemoveFirst();
+        return first.Value;
     }
 
     /// <summary>Redelivers deliveries whose visibility timeout passed (called by the engine's maintenance).</summary>
@@ -162,8 +195,19 @@ internal sealed partial class ConsumerGroup : IDisposable
         _delayTimer.Dispose();
         lock (_lock)
         {
-            _store.Checkpoint(_state);
-            _store.Dispose();
+            try
+            {
+                _store.Checkpoint(_state);
+            }
+            catch (IOException e)
+            {
+                // A full disk, say: the journal still holds every settlement, so nothing is lost by going on.
+                EngineLog.MaintenanceFailed(_log, e, _topic.Engine.Settings.DataDirectory);
+            }
+            finally
+            {
+                _store.Dispose();
+            }
         }
     }
 

@@ -130,8 +130,14 @@ internal sealed class GroupStore : IDisposable
 
     public void Dispose()
     {
-        Flush();
-        _journal.Dispose();
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            _journal.Dispose();
+        }
     }
 
     private void Append(byte kind, int partition, long offset, int value)
