@@ -92,12 +92,9 @@ internal sealed partial class ConsumerGroup
 
             try
             {
-                // The timeout is a safety net only: every arrival pulses. It bounds the cost of a missed pulse.
-                await signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Look again.
+                // Every arrival pulses; the engine's maintenance also pulses every second, which bounds the cost of
+                // a missed pulse (a timeout per wait did the same at the price of a timer per wait).
+                await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {

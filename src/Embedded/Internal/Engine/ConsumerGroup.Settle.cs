@@ -20,7 +20,18 @@ internal sealed partial class ConsumerGroup
         }
 
         // Exactly once: the acknowledgement is durable before the caller hears it, so a restart never redelivers it.
-        return delivery.Consumer.Qos == 2 ? _store.WaitFlushedAsync() : Task.CompletedTask;
+        if (delivery.Consumer.Qos != 2)
+        {
+            return Task.CompletedTask;
+        }
+
+        var flushed = _store.WaitFlushedAsync();
+        if (!flushed.IsCompleted)
+        {
+            _topic.Engine.JournalAwaited();
+        }
+
+        return flushed;
     }
 
     /// <summary>Puts a delivery back, to be handed out again after <paramref name="delay"/>, with its attempt count kept.</summary>

@@ -145,6 +145,23 @@ internal sealed partial class ConsumerGroup : IDisposable
         return first.Value;
     }
 
+    /// <summary>
+    /// A record was appended to <paramref name="partition"/>. It is not readable yet (it becomes so once the writer has
+    /// written or fsynced it), so a waiting consumer needs waking only to arm its watch on that partition's durable end
+    /// (<see cref="WatchUnflushedLocked"/>); a watch already armed wakes it when it fires. Without this, every publish
+    /// woke every waiting consumer to find nothing readable, about one wake-up per message under qos 1.
+    /// </summary>
+    public void Appended(int partition)
+    {
+        // Full fence, as in Pulse: pairs with the waiter's increment (made before it reads the log's next offset).
+        if (Interlocked.CompareExchange(ref _waiters, 0, 0) == 0 || _cursors[partition].DurableWaitPending)
+        {
+            return;
+        }
+
+        Pulse();
+    }
+
     /// <summary>Redelivers deliveries whose visibility timeout passed (called by the engine's maintenance).</summary>
     public void SweepExpiredDeliveries(long nowMs)
     {
@@ -165,8 +182,10 @@ internal sealed partial class ConsumerGroup : IDisposable
         if (expired > 0)
         {
             EngineLog.VisibilityExpired(_log, _topic.Name, Name, expired);
-            Pulse();
         }
+
+        // Also the safety net of waiting consumers: called every second, it bounds what a missed pulse could cost.
+        PulseAll();
     }
 
     /// <summary>Writes a checkpoint when the journal has grown, so replay at start stays short.</summary>
@@ -174,6 +193,18 @@ internal sealed partial class ConsumerGroup : IDisposable
     {
         _store.Flush();
         if (force || _store.JournalBytes > CheckpointJournalBytes)
+        {
+            lock (_lock)
+            {
+                _store.Checkpoint(_state);
+            }
+        }
+    }
+
+    /// <summary>Writes a checkpoint if the journal has grown past its limit (no flush of its own, unlike <see cref="Maintain"/>).</summary>
+    public void CheckpointIfLarge()
+    {
+        if (_store.JournalBytes > CheckpointJournalBytes)
         {
             lock (_lock)
             {
@@ -226,7 +257,14 @@ internal sealed partial class ConsumerGroup : IDisposable
 
         public LogRecord? Next { get; set; }
 
-        public bool DurableWaitPending { get; set; }
+        private volatile bool _durableWaitPending;
+
+        /// <summary>A watch on the durable end is armed; read without the group's lock by <see cref="Appended"/>.</summary>
+        public bool DurableWaitPending
+        {
+            get => _durableWaitPending;
+            set => _durableWaitPending = value;
+        }
     }
 
     private sealed record InFlight(long Token, long Deadline, EmbeddedConsumer Consumer, LogRecord Record);

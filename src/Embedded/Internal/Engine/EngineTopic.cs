@@ -103,7 +103,11 @@ internal sealed class EngineTopic : IDisposable
             throw Failed(message, e);
         }
 
-        PulseGroups();
+        foreach (var group in Volatile.Read(ref _groups))
+        {
+            group.Appended(position.Partition);
+        }
+
         var retained = (record.Flags & RecordCodec.RetainedFlag) != 0;
         if (qos == 0 && !retained)
         {
@@ -112,14 +116,6 @@ internal sealed class EngineTopic : IDisposable
 
         var durable = Log[position.Partition].WaitForDurableAsync(position.Offset, cancellationToken);
         return durable.IsCompletedSuccessfully && !retained ? default : AwaitDurableAsync(durable, message, position, retained, qos, id);
-    }
-
-    public void PulseGroups()
-    {
-        foreach (var group in Volatile.Read(ref _groups))
-        {
-            group.Pulse();
-        }
     }
 
     public void Dispose()

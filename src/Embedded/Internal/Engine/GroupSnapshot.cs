@@ -21,15 +21,23 @@ internal sealed class GroupSnapshot
     /// <summary>Records a settlement; returns false when it was already settled.</summary>
     public bool Settle(int partition, long offset)
     {
-        if (offset < Committed[partition] || !SettledAbove[partition].Add(offset))
-        {
-            return false;
-        }
-
         var settled = SettledAbove[partition];
-        while (settled.Remove(Committed[partition]))
+        if (offset == Committed[partition] && settled.Count == 0)
         {
+            // Settled in order, the common case: the committed offset moves on and the set stays empty.
             Committed[partition]++;
+        }
+        else
+        {
+            if (offset < Committed[partition] || !settled.Add(offset))
+            {
+                return false;
+            }
+
+            while (settled.Remove(Committed[partition]))
+            {
+                Committed[partition]++;
+            }
         }
 
         Attempts.Remove((partition, offset));

@@ -5,7 +5,9 @@ internal enum FlushPolicy
 {
     /// <summary>
     /// Flush in the background within <see cref="LogOptions.FlushInterval"/> of the first unflushed
-    /// append (the default). A crash loses at most the last interval; readers see records once flushed.
+    /// append (the default), or sooner: once appends pause for 1 ms while someone waits for durability,
+    /// since waiting longer would batch nothing more. A crash loses at most the last interval; readers
+    /// see records once flushed.
     /// </summary>
     Interval = 0,
 

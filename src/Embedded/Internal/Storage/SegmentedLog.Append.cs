@@ -153,7 +153,15 @@ internal sealed partial class SegmentedLog
             }
             else
             {
-                durable = (_appendBatchDurable ??= NewBatchSignal()).Task;
+                if (_appendBatchDurable is null)
+                {
+                    _appendBatchDurable = NewBatchSignal();
+
+                    // Under Interval the writer flushes early once appends pause while someone waits: tell it someone does.
+                    Monitor.PulseAll(_sync);
+                }
+
+                durable = _appendBatchDurable.Task;
                 if (_options.FlushPolicy == FlushPolicy.Never)
                 {
                     _commitRequested = true;

@@ -5,6 +5,9 @@ namespace Omnibus.Embedded.Internal.Storage;
 /// <summary>The writer thread: takes batches of appended records, writes them and fsyncs them.</summary>
 internal sealed partial class SegmentedLog
 {
+    /// <summary>Under <see cref="FlushPolicy.Interval"/>, how long appends must pause, while someone waits for durability, before the writer flushes early.</summary>
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(1);
+
     private LogSegment _writeSegment;
     private long _writtenEnd;
     private bool _dirty;
@@ -41,6 +44,8 @@ internal sealed partial class SegmentedLog
     {
         lock (_sync)
         {
+            var quietCount = -1;
+            var quietSince = 0L;
             while (true)
             {
                 var hasData = _appendBuffer.Count > 0;
@@ -71,6 +76,24 @@ internal sealed partial class SegmentedLog
                 if (remaining <= TimeSpan.Zero)
                 {
                     break;
+                }
+
+                // Someone waits for these records and no append came for a while: waiting out the interval cannot
+                // batch more, it only delays the waiters (a publisher keeping N publishes outstanding would get at
+                // most N per interval). The interval stays the upper bound; appenders that keep coming still batch.
+                if (_appendBatchDurable is not null && _options.FlushPolicy == FlushPolicy.Interval)
+                {
+                    if (_appendBuffer.Count != quietCount)
+                    {
+                        (quietCount, quietSince) = (_appendBuffer.Count, Stopwatch.GetTimestamp());
+                    }
+                    else if (Stopwatch.GetElapsedTime(quietSince) >= QuietPeriod)
+                    {
+                        break;
+                    }
+
+                    Monitor.Wait(_sync, (int)Math.Ceiling(Math.Min(QuietPeriod.TotalMilliseconds, remaining.TotalMilliseconds)));
+                    continue;
                 }
 
                 Monitor.Wait(_sync, Math.Max(1, (int)Math.Ceiling(remaining.TotalMilliseconds)));
