@@ -56,7 +56,7 @@ internal sealed partial class ConsumerGroup
         }
 
         return false;
-}
+    }
 
     public async ValueTask<bool> WaitToReadAsync(EmbeddedConsumer consumer, CancellationToken cancellationToken)
     {
