@@ -237,7 +237,15 @@ internal sealed partial class ConsumerGroup : IDisposable
             }
             finally
             {
-                _store.Dispose();
+                try
+                {
+                    _store.Dispose();
+                }
+                catch (IOException e)
+                {
+                    // Settlements that could not be written are redelivered after a restart: at least once, never lost.
+                    EngineLog.MaintenanceFailed(_log, e, _topic.Engine.Settings.DataDirectory);
+                }
             }
         }
     }

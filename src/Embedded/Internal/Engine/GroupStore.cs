@@ -60,7 +60,9 @@ internal sealed class GroupStore : IDisposable
             WriteCheckpoint(directory, snapshot);
         }
 
-        var journal = new FileStream(Path.Combine(directory, "journal"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        // Unbuffered: appends are buffered in _pending already, and a stream buffer would try to write again on close,
+        // which on a full disk throws from Dispose.
+        var journal = new FileStream(Path.Combine(directory, "journal"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         Replay(journal, snapshot);
         return new GroupStore(directory, journal, sync);
     }
