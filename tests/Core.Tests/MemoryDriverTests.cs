@@ -49,5 +49,34 @@ public sealed class MemoryDriverTests
         Assert.Equal("1", dead.Items[0].GetHeader(HeaderNames.DeliveryAttempts));
     }
 
+    [Fact]
+    public async Task BatchMode_WithConcurrentHandlers_FillsContiguousBatchesInArrivalOrder()
+    {
+        await using var broker = Broker.Connect("memory://");
+        var batches = new Recorder<int[]>();
+        var options = new SubscriptionOptions("cb", "g")
+        {
+            Concurrency = 16,
+            Batch = new BatchOptions { MaxSize = 10, MaxWait = TimeSpan.FromSeconds(2) },
+        };
+        await using var sub = await broker.SubscribeBatchAsync(options, (batch, _) =>
+        {
+            batches.Add(Enumerable.Range(0, batch.Count).Select(i => int.Parse(batch[i].GetString(), System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            return default;
+        });
+        for (var i = 0; i < 25; i++)
+        {
+            // One at a time, as a producer would: each arrival finds idle handlers waiting.
+            await broker.PublishAsync("cb", Message.FromString(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            await Task.Yield();
+        }
+
+        await batches.WaitUntilAsync(items => items.Sum(b => b.Length) >= 25, Timeout, "25 entries");
+
+        // Eight idle handlers compete for the deliveries, yet each batch is a full, contiguous run of what arrived.
+        Assert.Equal([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], [20, 21, 22, 23, 24]],
+            batches.Items.OrderBy(b => b[0]));
+    }
+
     private sealed record ReadmeOrder(string Id);
 }

@@ -3,9 +3,15 @@ using Omnibus.Drivers;
 
 namespace Omnibus.Internal;
 
-/// <summary>Batch mode: collect up to MaxSize deliveries, waiting at most MaxWait after the first, then settle each entry on its own.</summary>
+/// <summary>
+/// Batch mode: collect up to MaxSize deliveries, waiting at most MaxWait after the first, then settle each entry on its own.
+/// The concurrent loops take turns to collect, so batches are contiguous runs of the source, fill up before the next one
+/// starts, and start in arrival order; only the handling overlaps.
+/// </summary>
 internal sealed partial class SubscriptionRunner
 {
+    private readonly SemaphoreSlim _collecting = new(1, 1);
+
     private async Task BatchLoopAsync()
     {
         var source = _source!;
@@ -13,10 +19,24 @@ internal sealed partial class SubscriptionRunner
         var deliveries = new List<Delivery>(Options.Batch.MaxSize);
         try
         {
-            while (!token.IsCancellationRequested && await source.WaitToReadAsync(token).ConfigureAwait(false))
+            while (!token.IsCancellationRequested)
             {
                 deliveries.Clear();
-                await FillAsync(source, deliveries, token).ConfigureAwait(false);
+                await _collecting.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    if (!await source.WaitToReadAsync(token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    await FillAsync(source, deliveries, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _collecting.Release();
+                }
+
                 if (deliveries.Count > 0 && !token.IsCancellationRequested)
                 {
                     await HandleBatchAsync(deliveries).ConfigureAwait(false);
