@@ -1,0 +1,17 @@
+using Omnibus.Bindings.Tests;
+
+namespace Omnibus.Drivers.RabbitMQ.Tests;
+
+/// <summary>The portable <c>[BrokerTrigger]</c> function on a real RabbitMQ node: only the connection string changes.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqFunctionTests(RabbitMqServer server) : PortableFunctionTests
+{
+    protected override string ConnectionString
+    {
+        get
+        {
+            server.Require();
+            return server.ConnectionString;
+        }
+    }
+}
