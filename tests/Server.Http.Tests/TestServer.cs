@@ -30,14 +30,14 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri Address => Server.HttpAddress!;
 
-    public static async Task<TestServer> StartAsync(Action<OmnibusServerOptions>? configure = null, string? connectionString = null, Func<HttpMessageHandler>? handler = null)
+    public static async Task<TestServer> StartAsync(Action<OmnibusServerOptions>? configure = null, string? connectionString = null, Func<HttpMessageHandler>? handler = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "omnibus-http-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var options = new OmnibusServerOptions { Tcp = null, Http = "127.0.0.1:0" };
         configure?.Invoke(options);
         var broker = Broker.Connect(connectionString ?? $"embedded://{Path.Combine(directory, "data")}");
-        var server = await OmnibusServer.StartAsync(broker, options);
+        var server = await OmnibusServer.StartAsync(broker, options, loggerFactory);
         var client = new HttpClient(handler?.Invoke() ?? new HttpClientHandler(), disposeHandler: true) { BaseAddress = server.HttpAddress, Timeout = Timeout };
         return new TestServer(directory, broker, server, client);
     }
