@@ -68,6 +68,55 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task Publish_BodyOverTheFrameLimit_Returns413NamingTheLimit()
+    {
+        await using var server = await TestServer.StartAsync(options => options.MaxFrameBytes = 2048);
+
+        var sized = await server.Client.PostAsync("/v1/topics/big/messages", new ByteArrayContent(new byte[4096]));
+        var chunked = new StreamContent(new MemoryStream(new byte[4096]));
+        var streamed = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/topics/big/messages") { Content = chunked, Headers = { TransferEncodingChunked = true } });
+
+        Assert.Contains("limit of 2048 bytes (OmnibusServerOptions.MaxFrameBytes)", (await sized.JsonAsync(HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString());
+        Assert.Contains("limit of 2048 bytes", (await streamed.JsonAsync(HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task PublishBatch_TextAndBase64Entries_AreStoredInOrder()
+    {
+        await using var server = await TestServer.StartAsync();
+        const string batch = """
+            [{"body":"one","key":"k1","headers":{"tenant":"t1"},"contentType":"text/plain"},
+             {"body":"AAEC","bodyEncoding":"base64"},
+             {"body":"later","delayMs":60000}]
+            """;
+
+        var answer = await (await server.Client.PostAsync("/v1/topics/bulk/messages/batch", new StringContent(batch))).JsonAsync(HttpStatusCode.Accepted);
+        var peeked = await server.Client.GetJsonAsync("/v1/topics/bulk/messages");
+
+        Assert.Equal(0, answer.GetProperty("failed").GetArrayLength());
+        Assert.Equal(answer.GetProperty("ids").EnumerateArray().Select(i => i.GetString()), peeked.EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal("t1", peeked[0].GetProperty("headers").GetProperty("tenant").GetString());
+        Assert.Equal("k1", peeked[0].GetProperty("key").GetString());
+        Assert.Equal("AAEC", peeked[1].GetProperty("body").GetString());
+        Assert.Equal("base64", peeked[1].GetProperty("bodyEncoding").GetString());
+    }
+
+    [Theory]
+    [InlineData("{", "The batch is not valid JSON")]
+    [InlineData("[]", "The batch has 0 entries; allowed: 1 to 10000.")]
+    [InlineData("""[{"body":"x"},{"body":"%%","bodyEncoding":"base64"}]""", "Batch entry 1 is invalid")]
+    [InlineData("""[{"body":"x","bodyEncoding":"hex"}]""", "Batch entry 0 is invalid: 'bodyEncoding' must be 'text' or 'base64'")]
+    public async Task PublishBatch_Invalid_Returns400AndStoresNothing(string batch, string expected)
+    {
+        await using var server = await TestServer.StartAsync();
+
+        var problem = await (await server.Client.PostAsync("/v1/topics/bulk/messages/batch", new StringContent(batch))).JsonAsync(HttpStatusCode.BadRequest);
+
+        Assert.StartsWith(expected, problem.GetProperty("detail").GetString());
+        Assert.Equal(0, (await server.Client.GetJsonAsync("/v1/topics/bulk/messages")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Peek_BadMax_Returns400()
     {
         await using var server = await TestServer.StartAsync();

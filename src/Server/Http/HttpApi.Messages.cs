@@ -25,11 +25,7 @@ internal sealed partial class HttpApi
         }
 
         var request = context.Request;
-        if (request.ContentLength > _options.MaxFrameBytes)
-        {
-            return TooLarge();
-        }
-
+        LimitBody(context);
         if (!TryParseDuration(request.Query, "delay", out var delay, out var problem) || !TryParseDuration(request.Query, "ttl", out var ttl, out problem))
         {
             return problem!;
@@ -37,10 +33,6 @@ internal sealed partial class HttpApi
 
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        if (buffer.Length > _options.MaxFrameBytes)
-        {
-            return TooLarge();
-        }
 
         var key = request.Query["key"].ToString() is { Length: > 0 } queried ? queried : request.Headers[KeyHeader].ToString();
         var message = new Message(buffer.ToArray())
@@ -110,12 +102,9 @@ internal sealed partial class HttpApi
         return Results.Json(new ReplayResult(topic, deadLetterTopic, replayed), HttpJson.Default.ReplayResult);
     }
 
-    private IResult TooLarge() => Problems.Create(
-        StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The message body exceeds the server's limit of {_options.MaxFrameBytes} bytes (OmnibusServerOptions.MaxFrameBytes).");
-
     private static MessageView View(Message message)
     {
-        var text = System.Text.Unicode.Utf8.IsValid(message.Body.Span);
+        var text = IsText(message.Body.Span);
         return new MessageView(
             message.Id,
             message.Key,
@@ -125,6 +114,25 @@ internal sealed partial class HttpApi
             text ? message.GetString() : Convert.ToBase64String(message.Body.Span),
             text ? "text" : "base64",
             message.Body.Length);
+    }
+
+    /// <summary>Valid UTF-8 without control characters other than tab and line breaks: what reads as text.</summary>
+    private static bool IsText(ReadOnlySpan<byte> body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return false;
+        }
+
+        foreach (var b in body)
+        {
+            if (b is < 0x20 and not ((byte)'\t' or (byte)'\n' or (byte)'\r') or 0x7f)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A duration given in milliseconds (<c>1500</c>) or as a time span (<c>00:00:01.5</c>); absent is null.</summary>

@@ -9,7 +9,7 @@ namespace Omnibus.Server.Http;
 
 /// <summary>
 /// The HTTP API (JSON), Prometheus metrics and the dashboard (docs in src/Server/Http/README.md). Routes:
-/// <c>POST /v1/topics/{topic}/messages</c>, <c>GET /v1/topics</c>, <c>GET /v1/groups</c>, <c>GET /v1/topics/{topic}/messages</c>,
+/// <c>POST /v1/topics/{topic}/messages</c>, <c>POST /v1/topics/{topic}/messages/batch</c>, <c>GET /v1/topics</c>, <c>GET /v1/groups</c>, <c>GET /v1/topics/{topic}/messages</c>,
 /// <c>POST /v1/topics/{topic}/dlq/replay</c>, <c>GET /v1/throughput</c>, <c>GET /health</c>, <c>GET /metrics</c>, <c>GET /</c>.
 /// </summary>
 internal sealed partial class HttpApi
@@ -54,6 +54,7 @@ internal sealed partial class HttpApi
         app.MapGet("/v1/groups", (Delegate)api.GroupsAsync);
         app.MapGet("/v1/throughput", (Delegate)api.Throughput);
         app.MapPost("/v1/topics/{topic}/messages", (Delegate)api.PublishAsync);
+        app.MapPost("/v1/topics/{topic}/messages/batch", (Delegate)api.PublishBatchAsync);
         app.MapGet("/v1/topics/{topic}/messages", (Delegate)api.PeekAsync);
         app.MapPost("/v1/topics/{topic}/dlq/replay", (Delegate)api.ReplayAsync);
         HttpLog.Mapped(logger, api._broker.Driver.Scheme, api._admin is not null, api._access.Enabled);
@@ -87,12 +88,14 @@ internal sealed partial class HttpApi
         }
     }
 
-    private static ApiProblem? Describe(Exception error) => error switch
+    private ApiProblem? Describe(Exception error) => error switch
     {
         OperationCanceledException => null,
         OmnibusConfigurationException e => new ApiProblem("Bad request", StatusCodes.Status400BadRequest, e.Message),
         PublishException e => new ApiProblem("Broker unavailable", StatusCodes.Status503ServiceUnavailable, e.Message),
         ObjectDisposedException => new ApiProblem("Broker unavailable", StatusCodes.Status503ServiceUnavailable, "The broker is closed."),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => new ApiProblem(
+            "Payload too large", StatusCodes.Status413PayloadTooLarge, $"The request body exceeds the server's limit of {_options.MaxFrameBytes} bytes (OmnibusServerOptions.MaxFrameBytes)."),
         BadHttpRequestException e => new ApiProblem("Bad request", e.StatusCode, e.Message),
         _ => new ApiProblem("Internal error", StatusCodes.Status500InternalServerError, $"{error.GetType().Name}: {error.Message}"),
     };

@@ -9,6 +9,15 @@ internal sealed record ApiProblem(string Title, int Status, string Detail);
 /// <summary>The answer to a publish: the id the message was stored under.</summary>
 internal sealed record PublishedMessage(string Id, string Topic);
 
+/// <summary>One entry of a batch publish: <c>body</c> is text, or base64 when <c>bodyEncoding</c> is <c>base64</c>.</summary>
+internal sealed record BatchEntry(string? Body, string? BodyEncoding, string? Key, string? ContentType, Dictionary<string, string>? Headers, long? DelayMs);
+
+/// <summary>The answer to a batch publish: the ids in request order, and the entries the broker did not take.</summary>
+internal sealed record BatchPublished(string Topic, IReadOnlyList<string> Ids, IReadOnlyList<BatchFailure> Failed);
+
+/// <summary>One entry of a batch the broker did not take.</summary>
+internal sealed record BatchFailure(int Index, string Error);
+
 /// <summary>One topic with its publish rate (messages per second over the last sampling interval; null before two samples).</summary>
 internal sealed record TopicView(string Name, long Messages, long? Bytes, long Published, int Partitions, double? Rate);
 
@@ -42,6 +51,8 @@ internal sealed record HealthView(string Status, string Driver);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(PublishedMessage))]
+[JsonSerializable(typeof(List<BatchEntry>))]
+[JsonSerializable(typeof(BatchPublished))]
 [JsonSerializable(typeof(IReadOnlyList<TopicView>))]
 [JsonSerializable(typeof(IReadOnlyList<GroupView>))]
 [JsonSerializable(typeof(IReadOnlyList<MessageView>))]
