@@ -234,6 +234,34 @@ public sealed class ApiTests
         Assert.All(handled.Items, m => Assert.Null(m.GetHeader(HeaderNames.ErrorMessage)));
     }
 
+    [Fact]
+    public async Task Replay_ConsumerStillFailing_MovesOnlyWhatWaitedAndReturns()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var subscription = await server.Broker.SubscribeAsync(
+            new SubscriptionOptions("loop", "g") { MaxDeliveryAttempts = 1 }, (_, _) => throw new InvalidOperationException("still broken"));
+        await server.Client.PublishAsync("loop", "x");
+        await server.Client.PublishAsync("loop", "y");
+        await server.Client.WaitForAsync("/v1/topics", t => t.TryFind("name", "loop.dlq")?.GetProperty("messages").GetInt64() == 2, "2 dead letters");
+
+        var first = await (await server.Client.PostAsync("/v1/topics/loop/dlq/replay", null)).JsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(2, first.GetProperty("replayed").GetInt32());
+        await server.Client.WaitForAsync("/v1/topics", t => t.TryFind("name", "loop.dlq")?.GetProperty("messages").GetInt64() == 4, "the replayed pair to fail again");
+        var second = await (await server.Client.PostAsync("/v1/topics/loop/dlq/replay?max=1", null)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(1, second.GetProperty("replayed").GetInt32());
+    }
+
+    [Fact]
+    public async Task Replay_NothingDeadLettered_ReturnsZeroAtOnce()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        var answer = await (await server.Client.PostAsync("/v1/topics/quiet/dlq/replay", null)).JsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(0, answer.GetProperty("replayed").GetInt32());
+    }
+
     [Theory]
     [InlineData("/v1/topics")]
     [InlineData("/v1/groups")]

@@ -14,6 +14,9 @@ internal sealed partial class HttpApi
     /// <summary>The request header that carries the message key (the <c>?key=</c> query does too).</summary>
     public const string KeyHeader = "X-Omnibus-Key";
 
+    /// <summary>The most dead letters one replay without <c>?max=</c> moves when the driver cannot tell how many wait.</summary>
+    public const int DefaultReplayMax = 1000;
+
     /// <summary>The most messages one peek returns.</summary>
     public const int MaxPeek = 1000;
 
@@ -97,9 +100,34 @@ internal sealed partial class HttpApi
             return problem!;
         }
 
-        var replayed = await DeadLetter.ReplayAsync(_broker, topic, new DeadLetterReplayOptions { Max = max }, context.RequestAborted).ConfigureAwait(false);
+        // Only what waits now: a consumer that still fails would otherwise feed the replay its own dead letters forever.
+        var pending = await PendingReplayAsync(deadLetterTopic, context.RequestAborted).ConfigureAwait(false);
+        var replayed = pending == 0 ? 0
+            : await DeadLetter.ReplayAsync(_broker, topic, new DeadLetterReplayOptions { Max = (int)Math.Min(max, pending) }, context.RequestAborted).ConfigureAwait(false);
         HttpLog.Replayed(_logger, replayed, deadLetterTopic, topic);
         return Results.Json(new ReplayResult(topic, deadLetterTopic, replayed), HttpJson.Default.ReplayResult);
+    }
+
+    /// <summary>
+    /// Dead letters the replay group has not taken yet: its lag, or everything stored when it has never run; without
+    /// <see cref="Drivers.IBrokerAdmin"/>, <see cref="DefaultReplayMax"/>.
+    /// </summary>
+    private async Task<long> PendingReplayAsync(string deadLetterTopic, CancellationToken cancellationToken)
+    {
+        if (_admin is null)
+        {
+            return DefaultReplayMax;
+        }
+
+        var replayGroup = new DeadLetterReplayOptions().Group;
+        var groups = await _admin.GetGroupsAsync(deadLetterTopic, cancellationToken).ConfigureAwait(false);
+        if (groups.FirstOrDefault(g => g.Group == replayGroup) is { } group)
+        {
+            return group.Lag;
+        }
+
+        var topics = await _admin.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
+        return topics.FirstOrDefault(t => t.Name == deadLetterTopic)?.Messages ?? 0;
     }
 
     private static MessageView View(Message message)
