@@ -1,3 +1,5 @@
+using Omnibus.Drivers;
+
 namespace Omnibus.Middleware;
 
 /// <summary>
@@ -24,5 +26,118 @@ public static class DeadLetter
         copy.Headers[HeaderNames.OriginalGroup] = group;
         copy.Headers[HeaderNames.DeadLetteredAt] = now.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         return copy;
+    }
+
+    /// <summary>The header a replayed message carries: the id it had in the dead-letter topic.</summary>
+    public const string ReplayOfHeader = "omnibus-replay-of";
+
+    /// <summary>
+    /// Moves dead-lettered messages of <paramref name="topic"/> back to where they came from: each message of
+    /// <c>&lt;topic&gt;.dlq</c> (or <see cref="DeadLetterReplayOptions.DeadLetterTopic"/>) is published again to its
+    /// <see cref="HeaderNames.OriginalTopic"/> (else <paramref name="topic"/>) without the error headers, under a new id,
+    /// and only then acknowledged in the dead-letter topic: a crash mid-way can replay a message twice, never lose one.
+    /// The replay reads as consumer group <see cref="DeadLetterReplayOptions.Group"/>, so a second replay continues after
+    /// the first. It stops when the group has nothing left (or nothing arrived for <see cref="DeadLetterReplayOptions.IdleTimeout"/>)
+    /// or after <see cref="DeadLetterReplayOptions.Max"/> messages. Returns how many were replayed.
+    /// </summary>
+    public static async Task<int> ReplayAsync(IBroker broker, string topic, DeadLetterReplayOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        TopicName.Validate(topic, nameof(topic));
+        options ??= new DeadLetterReplayOptions();
+        options.Validate();
+        var source = options.DeadLetterTopic ?? topic + ".dlq";
+        var replayed = 0;
+        var lastProgress = Environment.TickCount64;
+        var subscription = await broker.SubscribeAsync(
+            new SubscriptionOptions(source, options.Group) { StartFrom = StartPosition.Earliest, Concurrency = 1, DeadLetterTopic = source + ".unreplayable" },
+            async (message, ct) =>
+            {
+                if (Volatile.Read(ref replayed) >= options.Max)
+                {
+                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false); // not taken: released when the replay closes
+                }
+
+                var target = message.GetHeader(HeaderNames.OriginalTopic) ?? topic;
+                await broker.PublishAsync(target, Revive(message), ct).ConfigureAwait(false);
+                Interlocked.Increment(ref replayed);
+                Volatile.Write(ref lastProgress, Environment.TickCount64);
+            },
+            cancellationToken).ConfigureAwait(false);
+        await using (subscription.ConfigureAwait(false))
+        {
+            var backlog = (broker as Broker)?.Driver as IBacklogSource;
+            while (Volatile.Read(ref replayed) < options.Max)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+                if (backlog is not null && await backlog.GetBacklogAsync(source, options.Group, cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    break;
+                }
+
+                if (Environment.TickCount64 - Volatile.Read(ref lastProgress) > options.IdleTimeout.TotalMilliseconds)
+                {
+                    break;
+                }
+            }
+        }
+
+        return replayed;
+    }
+
+    private static Message Revive(Message dead)
+    {
+        var revived = new Message(dead.Body)
+        {
+            Key = dead.Key,
+            ContentType = dead.ContentType,
+        };
+        foreach (var (name, value) in dead.Headers)
+        {
+            if (name is not (HeaderNames.ErrorType or HeaderNames.ErrorMessage or HeaderNames.DeliveryAttempts or HeaderNames.OriginalTopic
+                or HeaderNames.OriginalGroup or HeaderNames.DeadLetteredAt or HeaderNames.ContentType or HeaderNames.DeliveryAttempt))
+            {
+                revived.Headers[name] = value;
+            }
+        }
+
+        revived.Headers[ReplayOfHeader] = dead.Id;
+        return revived;
+    }
+}
+
+/// <summary>How <see cref="DeadLetter.ReplayAsync"/> reads the dead-letter topic.</summary>
+public sealed record DeadLetterReplayOptions
+{
+    /// <summary>The consumer group the replay reads as; a later replay with the same group continues after this one.</summary>
+    public string Group { get; init; } = "omnibus-replay";
+
+    /// <summary>The dead-letter topic to read; null means <c>&lt;topic&gt;.dlq</c>.</summary>
+    public string? DeadLetterTopic { get; init; }
+
+    /// <summary>The most messages to replay.</summary>
+    public int Max { get; init; } = int.MaxValue;
+
+    /// <summary>Stop when nothing has arrived for this long (drivers that cannot report a backlog rely on it).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Throws <see cref="OmnibusConfigurationException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (Max < 1)
+        {
+            throw new OmnibusConfigurationException(nameof(Max), $"DeadLetterReplayOptions.Max is {Max}; allowed: 1 or more.");
+        }
+
+        if (IdleTimeout <= TimeSpan.Zero)
+        {
+            throw new OmnibusConfigurationException(nameof(IdleTimeout), $"DeadLetterReplayOptions.IdleTimeout is {IdleTimeout}; allowed: a positive time span.");
+        }
+
+        TopicName.Validate(Group, nameof(Group));
+        if (DeadLetterTopic is not null)
+        {
+            TopicName.Validate(DeadLetterTopic, nameof(DeadLetterTopic));
+        }
     }
 }

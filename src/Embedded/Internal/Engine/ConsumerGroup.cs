@@ -34,6 +34,7 @@ internal sealed partial class ConsumerGroup : IDisposable
     private int _waiters;
     private long _tokens;
     private int _nextPartition;
+    private int _members;
 
     public ConsumerGroup(EngineTopic topic, string name, string directory, StartPosition startFrom, ILogger log)
     {
@@ -76,6 +77,25 @@ internal sealed partial class ConsumerGroup : IDisposable
             }
         }
     }
+
+    /// <summary>Deliveries handed to a consumer and not yet settled.</summary>
+    public int InFlightCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>Consumers attached now (in this process).</summary>
+    public int Members => Volatile.Read(ref _members);
+
+    public void MemberJoined() => Interlocked.Increment(ref _members);
+
+    public void MemberLeft() => Interlocked.Decrement(ref _members);
 
     /// <summary>Makes the topic's retained message the first delivery of this (new) group.</summary>
     public void OfferRetained(LogPosition position)

@@ -15,6 +15,7 @@ internal sealed class EmbeddedConsumer : IDeliverySource
         _group = group;
         Qos = qos;
         _onClosed = onClosed;
+        group.MemberJoined();
     }
 
     public int Qos { get; }
@@ -35,6 +36,7 @@ internal sealed class EmbeddedConsumer : IDeliverySource
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
             _group.Release(this);
+            _group.MemberLeft();
             _onClosed(this);
         }
 

@@ -4,7 +4,7 @@ using Omnibus.Drivers;
 namespace Omnibus.Embedded.Internal.Engine;
 
 /// <summary>The <c>embedded://</c> driver: one connection to the process's engine for its data directory.</summary>
-internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource
+internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdmin
 {
     private readonly EmbeddedSettings _settings;
     private readonly ILoggerFactory _loggerFactory;
@@ -91,6 +91,12 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource
 
     public ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken) =>
         new(Engine().FindTopic(topic)?.FindGroup(group)?.Backlog);
+
+    public ValueTask<IReadOnlyList<TopicInfo>> GetTopicsAsync(CancellationToken cancellationToken) => new(EmbeddedAdmin.Topics(Engine()));
+
+    public ValueTask<IReadOnlyList<GroupInfo>> GetGroupsAsync(string? topic, CancellationToken cancellationToken) => new(EmbeddedAdmin.Groups(Engine(), topic));
+
+    public ValueTask<IReadOnlyList<Message>> PeekAsync(string topic, int max, CancellationToken cancellationToken) => new(EmbeddedAdmin.Peek(Engine(), topic, max));
 
     public async ValueTask DisposeAsync()
     {

@@ -45,6 +45,27 @@ internal sealed class EngineTopic : IDisposable
 
     public IReadOnlyList<ConsumerGroup> LoadedGroups => Volatile.Read(ref _groups);
 
+    /// <summary>The names of every group of the topic, loaded or only on disk, ordered.</summary>
+    public IReadOnlyList<string> GroupNames()
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var directory = Path.Combine(_directory, "groups");
+        if (Directory.Exists(directory))
+        {
+            foreach (var path in Directory.EnumerateDirectories(directory))
+            {
+                names.Add(Path.GetFileName(path));
+            }
+        }
+
+        foreach (var group in LoadedGroups)
+        {
+            names.Add(group.Name);
+        }
+
+        return [.. names];
+    }
+
     /// <summary>The group called <paramref name="name"/>, created at <paramref name="startFrom"/> if it never existed.</summary>
     public ConsumerGroup JoinGroup(string name, StartPosition startFrom)
     {

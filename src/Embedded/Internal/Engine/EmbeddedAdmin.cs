@@ -1,0 +1,90 @@
+using Omnibus.Drivers;
+
+namespace Omnibus.Embedded.Internal.Engine;
+
+/// <summary>What the embedded engine can tell about itself: topics, groups and stored messages, read without consuming.</summary>
+internal static class EmbeddedAdmin
+{
+    public static IReadOnlyList<TopicInfo> Topics(BrokerEngine engine) =>
+        [.. engine.Topics.OrderBy(t => t.Name, StringComparer.Ordinal).Select(Describe)];
+
+    public static IReadOnlyList<GroupInfo> Groups(BrokerEngine engine, string? topicName)
+    {
+        IEnumerable<EngineTopic> topics = topicName is null ? engine.Topics.OrderBy(t => t.Name, StringComparer.Ordinal)
+            : engine.FindTopic(topicName) is { } found ? [found] : [];
+        var groups = new List<GroupInfo>();
+        foreach (var topic in topics)
+        {
+            var deadLettered = engine.FindTopic(topic.Name + ".dlq") is { } dlq ? Stored(dlq) : 0;
+            foreach (var name in topic.GroupNames())
+            {
+                if (topic.FindGroup(name) is { } group)
+                {
+                    groups.Add(new GroupInfo(topic.Name, name, group.Backlog, group.InFlightCount, deadLettered, group.Members));
+                }
+            }
+        }
+
+        return groups;
+    }
+
+    public static IReadOnlyList<Message> Peek(BrokerEngine engine, string topicName, int max)
+    {
+        if (engine.FindTopic(topicName) is not { } topic || max <= 0)
+        {
+            return [];
+        }
+
+        // The oldest `max` of each partition, then the oldest `max` of those by timestamp (offset order within a partition).
+        var candidates = new List<(long Timestamp, int Partition, long Offset, Message Message)>();
+        for (var p = 0; p < topic.Log.PartitionCount; p++)
+        {
+            var log = topic.Log[p];
+            var from = log.StartOffset;
+            var taken = 0;
+            while (taken < max && from < log.ReadableEndOffset)
+            {
+                var records = log.Read(from, Math.Min(256, max - taken));
+                if (records.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var record in records)
+                {
+                    candidates.Add((record.Timestamp, p, record.Offset, RecordCodec.ToMessage(record, topic.Name, 1)));
+                }
+
+                taken += records.Count;
+                from = records[^1].Offset + 1;
+            }
+        }
+
+        return [.. candidates.OrderBy(c => c.Timestamp).ThenBy(c => c.Partition).ThenBy(c => c.Offset).Take(max).Select(c => c.Message)];
+    }
+
+    private static TopicInfo Describe(EngineTopic topic)
+    {
+        long published = 0;
+        long bytes = 0;
+        for (var p = 0; p < topic.Log.PartitionCount; p++)
+        {
+            var log = topic.Log[p];
+            published += log.NextOffset;
+            bytes += new DirectoryInfo(log.Directory).EnumerateFiles("*.log").Sum(f => f.Length);
+        }
+
+        return new TopicInfo(topic.Name, Stored(topic), bytes, published, topic.Log.PartitionCount);
+    }
+
+    private static long Stored(EngineTopic topic)
+    {
+        long stored = 0;
+        for (var p = 0; p < topic.Log.PartitionCount; p++)
+        {
+            stored += topic.Log[p].NextOffset - topic.Log[p].StartOffset;
+        }
+
+        return stored;
+    }
+}
