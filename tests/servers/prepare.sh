@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a Debian machine, idempotently (a second run does nothing):
 #  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
+#  - chromium (the server's dashboard is tested in headless Chromium);
 #  - librdkafka built from Debian's source package, packed as a local librdkafka.redist feed (kafka-native.sh),
 #    without which the Kafka projects do not restore here.
 # Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
@@ -10,6 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2
+  command -v chromium >/dev/null 2>&1 || echo "prepare: chromium is not installed and this is not root: dashboard tests will skip (fail in CI)" >&2
   [ -d "$here/../../.kafka-native/feed" ] || echo "prepare: not root, cannot build the Kafka native library: run tests/servers/kafka-native.sh as root" >&2
   exit 0
 fi
@@ -23,6 +25,12 @@ if ! dpkg -s rabbitmq-server >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null
   [ "$had_policy" -eq 1 ] || rm -f /usr/sbin/policy-rc.d
   echo "prepare: rabbitmq-server installed"
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  echo "prepare: chromium installed"
 fi
 
 "$here/kafka-native.sh"
