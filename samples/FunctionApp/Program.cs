@@ -5,13 +5,20 @@ using Microsoft.Extensions.Logging;
 using Omnibus;
 using Omnibus.Bindings;
 using Omnibus.Samples.FunctionApp;
+using Omnibus.Server;
 
-// Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle]]
+// Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle] [--serve [--tcp H:P] [--http H:P]]]
 //   --demo N          publish N demo orders at start (every fourth is invalid and ends in orders.dlq)
 //   --exit-when-idle  stop once every published order has been handled (for scripts and CI)
+//   --serve           expose the app's broker to other processes: omnibus:// on --tcp (default 127.0.0.1:7470) and
+//                     the HTTP API and dashboard on --http (default 127.0.0.1:7471), so `omnibus pub orders ...` feeds it
 // Lines typed or piped on standard input are published to 'orders'. Ctrl+C stops (draining in-flight work).
+const string Usage = "Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle] [--serve [--tcp host:port] [--http host:port]]]";
 var demo = 0;
 var exitWhenIdle = false;
+OmnibusServerOptions? serve = null;
+string? tcp = null;
+string? http = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -23,10 +30,31 @@ for (var i = 0; i < args.Length; i++)
         case "--exit-when-idle":
             exitWhenIdle = true;
             break;
+        case "--serve":
+            serve = new OmnibusServerOptions();
+            break;
+        case "--tcp" when i + 1 < args.Length:
+            tcp = args[++i];
+            break;
+        case "--http" when i + 1 < args.Length:
+            http = args[++i];
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle]]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. {Usage}");
             return 2;
     }
+}
+
+if (serve is null && (tcp ?? http) is not null)
+{
+    Console.Error.WriteLine($"--tcp and --http go with --serve. {Usage}");
+    return 2;
+}
+
+if (serve is not null)
+{
+    serve.Tcp = tcp ?? serve.Tcp;
+    serve.Http = http ?? serve.Http;
 }
 
 using var host = LocalFunctionsHost.Build(AppContext.BaseDirectory, typeof(OrderFunctions));
@@ -37,6 +65,13 @@ var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Om
 var configuration = host.Services.GetRequiredService<IConfiguration>();
 var connection = configuration["OmnibusConnection"] ?? BrokerOptions.DefaultConnectionString;
 await using var broker = Broker.Connect(connection);
+// The functions' broker and this one share the process's engine (one per data directory); --serve lends it out.
+await using var server = serve is null ? null : await OmnibusServer.StartAsync(broker, serve, host.Services.GetRequiredService<ILoggerFactory>());
+if (server is not null)
+{
+    logger.LogInformation("Serving the app's broker to other processes at {TcpConnection} and {HttpAddress}", server.ConnectionString, server.HttpAddress);
+}
+
 var feeder = new Feeder(broker, logger);
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 var stopping = lifetime.ApplicationStopping;
