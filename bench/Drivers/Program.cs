@@ -1,0 +1,49 @@
+using System.Globalization;
+using Omnibus.Bench.Drivers;
+
+// The kafka:// and amqp:// drivers against their raw clients, same process, same run (bench/Drivers/RESULTS.md):
+//   dotnet run -c Release --project bench/Drivers -- --broker kafka|rabbitmq|all [--messages N] [--runs R] [--window W]
+//     [--prefetch P] [--concurrency C] [--case publish|consume|all] [--kafka-extra &k=v]
+// Defaults: N = 100,000 for Kafka (at most: the mock cluster keeps 5 MiB per partition) and 50,000 for RabbitMQ,
+// R = 3, W = 1000 publishes in flight, RabbitMQ prefetch P = 100 and consumer concurrency C = 1 on both sides.
+// Each case runs raw, then Omnibus, once per run (interleaved), after one unmeasured warm-up round. The table shows
+// medians over the runs and Omnibus/raw. Kafka runs on librdkafka's in-process mock cluster; RabbitMQ on a
+// rabbitmq-server this harness starts (tests/servers/rabbitmq.sh) and always stops.
+var settings = BenchSettings.Parse(args);
+var body = new byte[100];
+Random.Shared.NextBytes(body);
+var results = new List<CaseResult>();
+var descriptions = new List<string>();
+Console.WriteLine($"Omnibus drivers vs raw clients: {settings}");
+Console.WriteLine($"machine: {Machine.Describe()}; load average {Machine.LoadAverage()}");
+
+if (settings.Kafka)
+{
+    using var kafka = new KafkaBench(settings, body);
+    descriptions.Add(kafka.Describe());
+    results.AddRange(await kafka.RunAsync());
+}
+
+if (settings.RabbitMq)
+{
+    using var node = RabbitMqNode.Start();
+    var rabbit = await RabbitMqBench.StartAsync(settings, node, body);
+    await using (rabbit)
+    {
+        descriptions.Add(rabbit.Describe());
+        results.AddRange(await rabbit.RunAsync());
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(CaseResult.Invariant($"Median of {settings.RunCount} interleaved runs per side; 100-byte bodies; msg/s is messages over the time from the first publish (consume: the first message handled) to the last confirmed (consume: handled and acked). CPU (user + system) and allocated bytes are this process's, per message: for Kafka that includes the in-process mock broker's threads, for RabbitMQ not the broker."));
+Console.WriteLine();
+Console.WriteLine(CaseResult.FormatTable(results));
+foreach (var description in descriptions)
+{
+    Console.WriteLine("- " + description);
+}
+
+Console.WriteLine();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"finished {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {Machine.LoadAverage()}"));
+return 0;
