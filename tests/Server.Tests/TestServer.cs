@@ -41,13 +41,14 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
-    public static async Task<TestServer> StartAsync(Action<OmnibusServerOptions>? configure = null)
+    /// <summary>Starts a server; <paramref name="serve"/> replaces the embedded broker (it gets the data directory).</summary>
+    public static async Task<TestServer> StartAsync(Action<OmnibusServerOptions>? configure = null, Func<string, Broker>? serve = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "omnibus-server-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         var options = new OmnibusServerOptions { Tcp = "127.0.0.1:0", Http = null };
         configure?.Invoke(options);
-        var broker = Omnibus.Broker.Connect($"embedded://{data}");
+        var broker = serve?.Invoke(data) ?? Omnibus.Broker.Connect($"embedded://{data}");
         try
         {
             return new TestServer(data, broker, await OmnibusServer.StartAsync(broker, options), options);
