@@ -18,7 +18,7 @@ public sealed class TestServer : IAsyncDisposable
 
     public Broker Broker { get; }
 
-    public OmnibusServer Server { get; }
+    public OmnibusServer Server { get; private set; }
 
     public OmnibusServerOptions Options { get; }
 
@@ -58,6 +58,15 @@ public sealed class TestServer : IAsyncDisposable
             await broker.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Stops the server (its clients see the connection drop) and starts it again on the same port and broker.</summary>
+    public async Task RestartAsync()
+    {
+        var port = Endpoint.Port;
+        await Server.DisposeAsync();
+        Options.Tcp = $"127.0.0.1:{port}";
+        Server = await OmnibusServer.StartAsync(Broker, Options);
     }
 
     /// <summary>A client broker of this server; <paramref name="query"/> is appended as options (e.g. <c>token=abc</c>).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Omnibus.Drivers;
 using Omnibus.Protocol;
@@ -70,6 +71,7 @@ internal sealed partial class TcpSession : IDisposable
         Log.Opened(_logger, Id, Remote);
         var writer = _outbox.RunAsync(WriteAsync, _options.IdleTimeout, _closing.Token);
         _ = writer.ContinueWith(static (t, s) => ((TcpSession)s!).OnWriterEnded(t), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        using var shutdown = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(static s => ((TcpSession)s!).OnShutdown(), this);
         try
         {
             await ReadLoopAsync().ConfigureAwait(false);
@@ -254,7 +256,7 @@ internal sealed partial class TcpSession : IDisposable
     private void Fatal(ErrorCode code, string text)
     {
         _closeReason = text;
-        if (code is not (ErrorCode.Unauthenticated or ErrorCode.IdleTimeout))
+        if (code is not (ErrorCode.Unauthenticated or ErrorCode.IdleTimeout or ErrorCode.ShuttingDown))
         {
             _stats.ProtocolError();
             Log.ProtocolError(_logger, Id, Remote, code.ToString(), text);
@@ -303,6 +305,13 @@ internal sealed partial class TcpSession : IDisposable
         {
             throw new IOException("The client closed the connection.");
         }
+    }
+
+    /// <summary>The server is stopping: say so (fatal), stop reading, and let the close release everything.</summary>
+    private void OnShutdown()
+    {
+        Fatal(ErrorCode.ShuttingDown, "The server is shutting down.");
+        _connection.Transport.Input.CancelPendingRead();
     }
 
     private void OnWriterEnded(Task writer)
