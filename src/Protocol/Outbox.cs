@@ -79,21 +79,23 @@ internal sealed class Outbox : IDisposable
         {
             while (true)
             {
-                FrameBuilder batch;
+                FrameBuilder? batch = null;
                 bool closed;
                 lock (_lock)
                 {
-                    batch = _pending;
                     closed = _closed;
-                    if (batch.Length > 0)
+
+                    // Decided under the lock: once swapped out, no producer touches the batch any more.
+                    if (_pending.Length > 0)
                     {
+                        batch = _pending;
                         _pending = _spare!;
                         _spare = null;
                         ReleaseWaiters();
                     }
                 }
 
-                if (batch.Length == 0)
+                if (batch is null)
                 {
                     if (closed)
                     {
@@ -174,18 +176,16 @@ internal sealed class Outbox : IDisposable
     }
 
     /// <summary>One frame being encoded under the outbox lock. Dispose it to send the frame (or drop it, see <see cref="Abandon"/>).</summary>
-    public ref struct FrameScope
+    public readonly ref struct FrameScope
     {
         private readonly Outbox _outbox;
         private readonly int _start;
-        private bool _abandoned;
 
         internal FrameScope(Outbox outbox, FrameBuilder builder, int start)
         {
             _outbox = outbox;
             Builder = builder;
             _start = start;
-            _abandoned = false;
         }
 
         /// <summary>Where to write the payload fields.</summary>
@@ -195,15 +195,13 @@ internal sealed class Outbox : IDisposable
         public readonly int Size => Builder.Length - _start;
 
         /// <summary>Drops the frame instead of sending it (it turned out too large for the peer).</summary>
-        public void Abandon()
-        {
-            _abandoned = true;
-            Builder.Abandon(_start);
-        }
+        public readonly void Abandon() => Builder.Abandon(_start);
 
         public readonly void Dispose()
         {
-            if (!_abandoned)
+            // An abandoned frame left nothing behind (not even its header); a `using` variable is readonly, so this
+            // is read from the builder rather than from a flag the scope would set on a copy of itself.
+            if (Builder.Length > _start)
             {
                 Builder.End(_start);
             }

@@ -14,6 +14,9 @@ internal sealed partial class ClientConnection
     /// <summary>Server frames may exceed the server's MaxFrameBytes a little: a delivery adds topic and tag to a published message.</summary>
     private const int ReplyAllowance = 64 * 1024;
 
+    /// <summary>Replies parsed from the current read; used by the read loop only.</summary>
+    private ReplyBatch _replies = new();
+
     private async Task ReadLoopAsync()
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
@@ -40,8 +43,16 @@ internal sealed partial class ClientConnection
                 Interlocked.Exchange(ref _lastReceived, Environment.TickCount64);
                 end += read;
                 var pending = new ReadOnlySequence<byte>(buffer, start, end - start);
-                while (input.TryTake(ref pending, this, static (c, op, id, payload) => c.OnFrame(op, id, payload)))
+                try
                 {
+                    while (input.TryTake(ref pending, this, static (c, op, id, payload) => c.OnFrame(op, id, payload)))
+                    {
+                    }
+                }
+
+                finally
+                {
+                    _replies = _replies.Dispatch();
                 }
 
                 start = end - (int)pending.Length;
@@ -85,7 +96,11 @@ internal sealed partial class ClientConnection
             case Opcode.Error:
                 var (errorCode, fatal, text) = ErrorFrame.Read(ref reader);
                 var error = new OmnibusServerException(errorCode.ToString(), text, fatal);
-                Take(requestId)?.TrySetException(error);
+                if (Take(requestId) is { } failed)
+                {
+                    _replies.Add(failed, null, error);
+                }
+
                 if (fatal)
                 {
                     throw error;
@@ -104,7 +119,7 @@ internal sealed partial class ClientConnection
             throw new ProtocolException(ErrorCode.MalformedFrame, $"Reply {opcode} does not answer a request expecting {pending.Expected}.");
         }
 
-        pending.TrySetResult(ReadReply(opcode, ref reader, pending));
+        _replies.Add(pending, ReadReply(opcode, ref reader, pending), null);
     }
 
     private object? ReadReply(Opcode opcode, ref FrameReader reader, PendingRequest pending)

@@ -1,14 +1,15 @@
 namespace Omnibus.Drivers.Omnibus.Internal;
 
 /// <summary>
-/// A request awaiting its reply, matched by request id. The read loop completes it with the parsed reply (null for
-/// OK, else what <see cref="Expected"/> carries) or with the error the server sent. Completes asynchronously so that
-/// the caller's continuation never runs on the read loop.
+/// A request awaiting its reply, matched by request id, completed with the parsed reply (null for OK, else what
+/// <see cref="Expected"/> carries) or with the error the server sent. The read loop never completes one itself: it
+/// hands the replies of each read to one thread-pool work item (<see cref="ReplyBatch"/>), where the callers'
+/// continuations run, so a thousand pipelined publishes cost one hop instead of a thousand.
 /// </summary>
 internal sealed class PendingRequest : TaskCompletionSource<object?>
 {
     public PendingRequest(Protocol.Opcode expected, string? topic = null)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        : base(TaskCreationOptions.None)
     {
         Expected = expected;
         Topic = topic;
