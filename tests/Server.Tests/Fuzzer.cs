@@ -74,18 +74,7 @@ internal sealed class Fuzzer
                 b.WriteMessage(RandomMessage());
                 b.WriteMessage(RandomMessage());
             }),
-            4 => RawClient.Encode(Opcode.Subscribe, id, b =>
-            {
-                b.WriteUInt32(subscription);
-                b.WriteString("fuzz");
-                b.WriteString("fuzz-group");
-                b.WriteByte((byte)_random.Next(2));
-                b.WriteByte(0);
-                b.WriteVarint(1);
-                b.WriteVarint(5);
-                b.WriteNullableString(null);
-                b.WriteVarint((ulong)_random.Next(0, 20));
-            }),
+            4 => RawClient.Subscribe(id, subscription, "fuzz", "fuzz-group", _random.Next(0, 20)),
             5 => RawClient.Encode(Opcode.Credit, 0, b =>
             {
                 b.WriteUInt32(subscription);

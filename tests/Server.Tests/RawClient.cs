@@ -44,6 +44,20 @@ internal sealed class RawClient : IDisposable
         b.WriteNullableString("raw");
     });
 
+    /// <summary>A SUBSCRIBE of <paramref name="topic"/> for group <paramref name="group"/>, from the earliest message.</summary>
+    public static byte[] Subscribe(uint requestId, uint subscriptionId, string topic, string group, int credit) => Encode(Opcode.Subscribe, requestId, b =>
+    {
+        b.WriteUInt32(subscriptionId);
+        b.WriteString(topic);
+        b.WriteString(group);
+        b.WriteByte(0); // earliest
+        b.WriteByte(0); // no ordering
+        b.WriteVarint(1); // concurrency
+        b.WriteVarint(5); // max attempts
+        b.WriteNullableString(null);
+        b.WriteVarint((ulong)credit);
+    });
+
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
 
     /// <summary>Sends HELLO and expects HELLO_OK.</summary>

@@ -144,18 +144,7 @@ public sealed class RobustnessTests : IAsyncLifetime
         var memory = new MemorySampler();
         using var slow = await RawClient.ConnectAsync(_server.Endpoint);
         await slow.HandshakeAsync(HealthyToken);
-        await slow.SendAsync(RawClient.Encode(Opcode.Subscribe, 2, b =>
-        {
-            b.WriteUInt32(1);
-            b.WriteString("slow");
-            b.WriteString("g");
-            b.WriteByte(0);
-            b.WriteByte(0);
-            b.WriteVarint(1);
-            b.WriteVarint(5);
-            b.WriteNullableString(null);
-            b.WriteVarint(1_000_000); // asks for far more than MaxCredits
-        }));
+        await slow.SendAsync(RawClient.Subscribe(2, 1, "slow", "g", credit: 1_000_000)); // far more than MaxCredits
         Assert.Equal(Opcode.Ok, (await slow.ReadAsync(TimeSpan.FromSeconds(30)))!.Value.Opcode);
 
         // From here on the slow client never reads; it pings so that only its unread output can get it closed.

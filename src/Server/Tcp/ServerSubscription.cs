@@ -122,8 +122,9 @@ internal sealed class ServerSubscription
                     return;
                 }
 
+                // Taken only while the client keeps up: a client that stops reading stalls this loop, not memory.
                 await outbox.WaitForSpaceAsync(token).ConfigureAwait(false);
-                while (HasCredit && outbox.PendingBytes < OutboxSoftLimit && source.TryRead(out var delivery))
+                while (HasCredit && outbox.PendingBytes < TcpSession.OutboxLimit && source.TryRead(out var delivery))
                 {
                     Interlocked.Increment(ref _outstanding);
                     _session.SendDelivery(this, delivery);
@@ -143,7 +144,4 @@ internal sealed class ServerSubscription
             _session.SubscriptionEnded(this, ErrorCode.BrokerFailure, e.Message);
         }
     }
-
-    /// <summary>Stop taking deliveries once this much is queued for the client; the outer loop then waits for space.</summary>
-    private const int OutboxSoftLimit = 256 * 1024;
 }

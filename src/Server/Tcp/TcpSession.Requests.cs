@@ -230,7 +230,7 @@ internal sealed partial class TcpSession
 
                     break;
                 default:
-                    var messages = await admin.PeekAsync(topic!, max, _closing.Token).ConfigureAwait(false);
+                    var messages = FitInFrame(await admin.PeekAsync(topic!, max, _closing.Token).ConfigureAwait(false));
                     using (var frame = _outbox.Begin(Opcode.PeekResult, requestId))
                     {
                         frame.Builder.WriteVarint((ulong)messages.Count);
@@ -252,5 +252,24 @@ internal sealed partial class TcpSession
         {
             Reply(requestId, ErrorCode.BrokerFailure, e.Message);
         }
+    }
+
+    /// <summary>The oldest messages whose encoding (estimated generously) fits half a frame: a peek never outgrows MaxFrameBytes.</summary>
+    private List<Message> FitInFrame(IReadOnlyList<Message> messages)
+    {
+        var budget = _options.MaxFrameBytes / 2;
+        var fitting = new List<Message>(messages.Count);
+        foreach (var m in messages)
+        {
+            var size = 64 + m.Body.Length + 3 * (m.Id.Length + (m.Key?.Length ?? 0) + (m.ContentType?.Length ?? 0) + (m.IdempotencyId?.Length ?? 0)) + (m.HasHeaders ? m.Headers.Sum(h => 3 * (h.Key.Length + h.Value.Length) + 4) : 0);
+            if ((budget -= size) < 0)
+            {
+                break;
+            }
+
+            fitting.Add(m);
+        }
+
+        return fitting;
     }
 }

@@ -17,7 +17,7 @@ namespace Omnibus.Server.Tcp;
 internal sealed partial class TcpSession : IDisposable
 {
     /// <summary>Encoded bytes waiting for the client above which producers wait (and the read loop pauses).</summary>
-    private const int OutboxLimit = 256 * 1024;
+    internal const int OutboxLimit = 256 * 1024;
 
     /// <summary>Publishes of one connection in flight to the broker before the read loop pauses.</summary>
     private const int MaxInFlightPublishes = 4096;
