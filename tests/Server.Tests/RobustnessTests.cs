@@ -197,6 +197,46 @@ public sealed class RobustnessTests : IAsyncLifetime
         Assert.True(memory.PeakGrowthMiB < 200, $"managed heap grew {memory.PeakGrowthMiB:0} MiB at peak; bound 200 MiB (the publisher's {count * body.Length / 1048576} MiB pass through it)");
     }
 
+    [Fact]
+    public async Task RequestFlood_RepliesNeverRead_ServerStopsReadingAndCloses_MemoryBounded()
+    {
+        await using var healthy = await HealthyClient.StartAsync($"{_server.ConnectionString}?token={HealthyToken}", "healthy");
+        var memory = new MemorySampler();
+        using var flood = await RawClient.ConnectAsync(_server.Endpoint);
+        await flood.HandshakeAsync(FuzzToken);
+
+        // 20 MB of forbidden publishes, each answered by an ERROR about five times its size, and never a read.
+        var forbidden = RawClient.Encode(Opcode.Publish, 9, b =>
+        {
+            b.WriteString("x");
+            b.WriteMessage(new Message { Id = "m" });
+        });
+        var chunk = Enumerable.Repeat(forbidden, 10_000).SelectMany(f => f).ToArray();
+        var writing = Task.Run(async () =>
+        {
+            try
+            {
+                for (var sent = 0L; sent < 20_000_000; sent += chunk.Length)
+                {
+                    await flood.SendAsync(chunk);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                // Closed by the server.
+            }
+        });
+
+        await Wait.UntilAsync(() => _server.Stats.SlowConsumers >= 1, TimeSpan.FromSeconds(60), "the flooding client closed for not reading");
+        await writing.WaitAsync(TimeSpan.FromSeconds(60));
+        var roundTrips = healthy.RoundTrips;
+        await Wait.UntilAsync(() => healthy.RoundTrips > roundTrips + 10, TimeSpan.FromSeconds(30), "healthy round trips after the flood");
+        Assert.Null(healthy.Error);
+        await memory.DisposeAsync();
+        _output.WriteLine($"flood of unread replies: managed heap peak +{memory.PeakGrowthMiB:0.0} MiB; frames parsed {_server.Stats.FramesReceived}");
+        Assert.True(memory.PeakGrowthMiB < 64, $"managed heap grew {memory.PeakGrowthMiB:0} MiB at peak; bound 64 MiB");
+    }
+
     /// <summary>One fuzz connection: usually a valid HELLO, then frames written in chunks, then an abrupt close. Returns frames written.</summary>
     private async Task<long> FuzzConnectionAsync(Fuzzer fuzzer, Random random, int frames, double validShare)
     {

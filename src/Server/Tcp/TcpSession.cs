@@ -127,18 +127,21 @@ internal sealed partial class TcpSession : IDisposable
             }
 
             var buffer = result.Buffer;
+            var paused = false;
             try
             {
-                while (_input.TryTake(ref buffer, this, static (s, op, id, payload) => s.HandleFrame(op, id, payload)))
+                // Frame by frame, so that a burst of requests cannot queue more replies than the outbox limit.
+                while (!(paused = MustPause()) && _input.TryTake(ref buffer, this, static (s, op, id, payload) => s.HandleFrame(op, id, payload)))
                 {
                 }
             }
             finally
             {
-                input.AdvanceTo(buffer.Start, buffer.End);
+                // Paused with frames left: they are not "examined", so the next read returns them at once.
+                input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
             }
 
-            if (result.IsCompleted)
+            if (result.IsCompleted && !paused)
             {
                 if (!buffer.IsEmpty || _input.HasPartialFrame)
                 {
@@ -149,7 +152,7 @@ internal sealed partial class TcpSession : IDisposable
             }
 
             // Back-pressure: stop reading while the client has too much in flight or leaves its replies unread.
-            while (Volatile.Read(ref _inFlight) >= MaxInFlightPublishes || Interlocked.Read(ref _inFlightBytes) >= _maxInFlightBytes)
+            while (TooMuchInFlight)
             {
                 await _publishDone.WaitAsync(_closing.Token).ConfigureAwait(false);
             }
@@ -157,6 +160,10 @@ internal sealed partial class TcpSession : IDisposable
             await _outbox.WaitForSpaceAsync(_closing.Token).ConfigureAwait(false);
         }
     }
+
+    private bool TooMuchInFlight => Volatile.Read(ref _inFlight) >= MaxInFlightPublishes || Interlocked.Read(ref _inFlightBytes) >= _maxInFlightBytes;
+
+    private bool MustPause() => TooMuchInFlight || _outbox.PendingBytes >= OutboxLimit;
 
     private void HandleFrame(Opcode opcode, uint requestId, ReadOnlySpan<byte> payload)
     {
