@@ -85,6 +85,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
                 b.WriteNullableString(s.Name);
             });
             await hello.WaitAsync(timeout.Token).ConfigureAwait(false);
+            _ = Task.Run(connection.PingLoopAsync); // paced by the server's IdleTimeout, known from here on
             Log.Connected(logger, settings.ToString());
             return connection;
         }
@@ -189,7 +190,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     {
         _writer = RunWriterAsync();
         _reader = Task.Run(ReadLoopAsync);
-        _ = Task.Run(PingLoopAsync);
     }
 
     private Task RunWriterAsync() => Observe(_outbox.RunAsync((data, ct) => _stream.WriteAsync(data, ct), TimeSpan.FromSeconds(60), _stop.Token));
