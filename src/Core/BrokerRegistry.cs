@@ -20,7 +20,7 @@ public sealed class BrokerRegistry
     {
         ["memory"] = "Omnibus.Core",
         ["embedded"] = "Omnibus.Embedded",
-        ["omnibus"] = "Omnibus.Embedded",
+        ["omnibus"] = "Omnibus.Drivers.Omnibus",
         ["kafka"] = "Omnibus.Drivers.Kafka",
         ["amqp"] = "Omnibus.Drivers.RabbitMQ",
         ["amqps"] = "Omnibus.Drivers.RabbitMQ",

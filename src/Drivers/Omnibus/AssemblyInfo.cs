@@ -1,0 +1,4 @@
+using Omnibus.Drivers;
+using Omnibus.Drivers.Omnibus;
+
+[assembly: OmnibusDriver(typeof(OmnibusDriverFactory))]

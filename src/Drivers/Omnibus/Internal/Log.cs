@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Omnibus.Drivers.Omnibus.Internal;
+
+/// <summary>Log events of the omnibus:// driver (event ids 5400-5499). The token is never logged.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(5401, LogLevel.Debug, "Connected to {Server}")]
+    public static partial void Connected(ILogger logger, string server);
+
+    [LoggerMessage(5402, LogLevel.Warning, "Connection to {Server} lost: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, string server, string reason);
+
+    [LoggerMessage(5403, LogLevel.Warning, "Reconnecting to {Server} failed: {Reason}; retrying in {Delay}")]
+    public static partial void ReconnectFailed(ILogger logger, string server, string reason, TimeSpan delay);
+
+    [LoggerMessage(5404, LogLevel.Information, "Reconnected to {Server}; {Count} subscriptions resumed")]
+    public static partial void Reconnected(ILogger logger, string server, int count);
+
+    [LoggerMessage(5405, LogLevel.Warning, "Subscription to topic {Topic} group {Group} ended by the server: {Reason}")]
+    public static partial void SubscriptionEnded(ILogger logger, string topic, string group, string reason);
+
+    [LoggerMessage(5406, LogLevel.Debug, "Settling delivery {DeliveryTag} was not sent, the connection closed; the server redelivers it")]
+    public static partial void SettleLost(ILogger logger, ulong deliveryTag);
+}

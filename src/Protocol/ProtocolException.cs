@@ -1,0 +1,10 @@
+namespace Omnibus.Protocol;
+
+/// <summary>A frame broke the protocol; <see cref="Code"/> says how. The connection that sent it is closed.</summary>
+internal sealed class ProtocolException : Exception
+{
+    public ProtocolException(ErrorCode code, string message)
+        : base(message) => Code = code;
+
+    public ErrorCode Code { get; }
+}
