@@ -1,0 +1,99 @@
+namespace Omnibus.Cli.Tests;
+
+/// <summary>Bad input: exit code 2 and a message naming what was wrong.</summary>
+public sealed class ErrorTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("--header", "tenant", "--header 'tenant' is invalid")]
+    [InlineData("--header", "=acme", "--header '=acme' is invalid")]
+    [InlineData("--delay", "5x", "--delay '5x' is not a duration")]
+    [InlineData("--qos", "3", "--qos 3 is out of range")]
+    public async Task Pub_BadOption_ExitsTwoNamingTheInput(string option, string value, string expected)
+    {
+        var result = (await CliProcess.RunAsync("pub", "t", "body", option, value, "--connect", _dir.Embedded)).Expect(2);
+
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
+    public async Task Pub_UnknownScheme_ExitsTwoWithTheCoresMessage()
+    {
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--connect", "nope://somewhere")).Expect(2);
+
+        Assert.Contains("No driver is registered for scheme 'nope'", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pub_UnknownConnectionOption_ExitsTwoNamingIt()
+    {
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--connect", _dir.Embedded + "?qso=1")).Expect(2);
+
+        Assert.Contains("Option 'qso' is not supported by the embedded:// driver", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pub_QosOnADriverWithoutQos_ExitsTwoNamingTheScheme()
+    {
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--qos", "2", "--connect", "memory://")).Expect(2);
+
+        Assert.Contains("--qos is not supported by the memory:// driver", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Topics_DriverWithoutAdmin_ExitsTwoNamingTheSchemeAndWhatWorks()
+    {
+        var result = (await CliProcess.RunAsync("topics", "--connect", "memory://")).Expect(2);
+
+        Assert.Contains("the memory:// driver cannot", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("embedded://", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sub_UnknownFormat_ExitsTwo()
+    {
+        var result = (await CliProcess.RunAsync("sub", "t", "--format", "xml", "--connect", _dir.Embedded)).Expect(2);
+
+        Assert.Contains("xml", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pub_BodyAndFile_ExitsTwo()
+    {
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--file", "x.txt", "--connect", _dir.Embedded)).Expect(2);
+
+        Assert.Contains("cannot be combined with --file", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pub_Token_IsNeverPrinted()
+    {
+        // The default connection is omnibus://; whether its driver is present or the server absent, the command fails
+        // and the error quotes the connection string: with the token masked.
+        var result = await CliProcess.RunAsync("pub", "t", "body", "--token", "s3cret-token");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.DoesNotContain("s3cret-token", result.Stderr + result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_BadToken_ExitsTwoWithoutPrintingTheToken()
+    {
+        var result = (await CliProcess.RunAsync("server", "--data", _dir.Path, "--tcp", "127.0.0.1:0", "--http", "off", "--token", "ci:hunter2-xyz:write=*")).Expect(2);
+
+        Assert.Contains("--token", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-xyz", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_BadListenAddress_ExitsTwoNamingIt()
+    {
+        var result = (await CliProcess.RunAsync("server", "--data", _dir.Path, "--tcp", "nowhere:1")).Expect(2);
+
+        Assert.Contains("--tcp 'nowhere:1' is invalid", result.Stderr, StringComparison.Ordinal);
+    }
+}
