@@ -5,22 +5,18 @@ using Omnibus.Embedded;
 namespace Omnibus.Cli.Tests;
 
 /// <summary><c>topics</c>, <c>groups</c>, <c>peek</c> and <c>dlq replay</c> against an embedded broker.</summary>
-public sealed class AdminTests : IDisposable
+public sealed class AdminTests : TempDirectoryTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task TopicsGroupsPeek_Json_ShowPublishedConsumedAndStoredCounts()
     {
         var input = string.Join('\n', Enumerable.Range(1, 5).Select(i => $"m{i}"));
-        (await CliProcess.RunWithInputAsync(input, "pub", "stock", "--lines", "--connect", _dir.Embedded)).Expect(0);
-        (await CliProcess.RunAsync("sub", "stock", "--group", "audit", "--from", "earliest", "--count", "2", "--connect", _dir.Embedded)).Expect(0);
+        (await CliProcess.RunWithInputAsync(input, "pub", "stock", "--lines", "--connect", Dir.Embedded)).Expect(0);
+        (await CliProcess.RunAsync("sub", "stock", "--group", "audit", "--from", "earliest", "--count", "2", "--connect", Dir.Embedded)).Expect(0);
 
-        var topics = Json((await CliProcess.RunAsync("topics", "--json", "--connect", _dir.Embedded)).Expect(0));
-        var groups = Json((await CliProcess.RunAsync("groups", "--topic", "stock", "--json", "--connect", _dir.Embedded)).Expect(0));
-        var peek = Json((await CliProcess.RunAsync("peek", "stock", "--max", "3", "--json", "--connect", _dir.Embedded)).Expect(0));
+        var topics = Json((await CliProcess.RunAsync("topics", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var groups = Json((await CliProcess.RunAsync("groups", "--topic", "stock", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var peek = Json((await CliProcess.RunAsync("peek", "stock", "--max", "3", "--json", "--connect", Dir.Embedded)).Expect(0));
 
         var stock = topics.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "stock");
         Assert.Equal(5, stock.GetProperty("messages").GetInt64());
@@ -35,10 +31,10 @@ public sealed class AdminTests : IDisposable
     [Fact]
     public async Task Topics_Table_NamesEveryTopic()
     {
-        (await CliProcess.RunAsync("pub", "alpha", "x", "--connect", _dir.Embedded)).Expect(0);
-        (await CliProcess.RunAsync("pub", "beta", "y", "--connect", _dir.Embedded)).Expect(0);
+        (await CliProcess.RunAsync("pub", "alpha", "x", "--connect", Dir.Embedded)).Expect(0);
+        (await CliProcess.RunAsync("pub", "beta", "y", "--connect", Dir.Embedded)).Expect(0);
 
-        var table = (await CliProcess.RunAsync("topics", "--connect", _dir.Embedded)).Expect(0);
+        var table = (await CliProcess.RunAsync("topics", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.Contains("alpha", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("beta", table.Stdout, StringComparison.Ordinal);
@@ -49,11 +45,11 @@ public sealed class AdminTests : IDisposable
     public async Task DlqReplay_DeadLettersOfAFailingSubscription_GoBackToTheirTopic()
     {
         await DeadLetterThreeAsync("orders", "shipping");
-        var before = Json((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", _dir.Embedded)).Expect(0));
+        var before = Json((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", Dir.Embedded)).Expect(0));
 
-        var replay = (await CliProcess.RunAsync("dlq", "replay", "orders", "--connect", _dir.Embedded)).Expect(0);
-        var again = (await CliProcess.RunAsync("dlq", "replay", "orders", "--connect", _dir.Embedded)).Expect(0);
-        var sub = (await CliProcess.RunAsync("sub", "orders", "--group", "shipping", "--count", "3", "--format", "json", "--connect", _dir.Embedded)).Expect(0);
+        var replay = (await CliProcess.RunAsync("dlq", "replay", "orders", "--connect", Dir.Embedded)).Expect(0);
+        var again = (await CliProcess.RunAsync("dlq", "replay", "orders", "--connect", Dir.Embedded)).Expect(0);
+        var sub = (await CliProcess.RunAsync("sub", "orders", "--group", "shipping", "--count", "3", "--format", "json", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.Equal(3, before.EnumerateArray().Single().GetProperty("deadLettered").GetInt64());
         Assert.Equal("replayed 3 messages from orders.dlq", replay.Stdout.Trim());
@@ -73,7 +69,7 @@ public sealed class AdminTests : IDisposable
     {
         await DeadLetterThreeAsync("payments", "billing");
 
-        var replay = (await CliProcess.RunAsync("dlq", "replay", "payments", "--max", "2", "--connect", _dir.Embedded)).Expect(0);
+        var replay = (await CliProcess.RunAsync("dlq", "replay", "payments", "--max", "2", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.Equal("replayed 2 messages from payments.dlq", replay.Stdout.Trim());
     }
@@ -84,7 +80,7 @@ public sealed class AdminTests : IDisposable
     private async Task DeadLetterThreeAsync(string topic, string group)
     {
         _ = typeof(EmbeddedDriverFactory);
-        await using var broker = Broker.Connect(_dir.Embedded);
+        await using var broker = Broker.Connect(Dir.Embedded);
         var admin = (IBrokerAdmin)broker.Driver;
         foreach (var body in new[] { "o1", "o2", "o3" })
         {

@@ -3,16 +3,12 @@ using System.Text.Json;
 namespace Omnibus.Cli.Tests;
 
 /// <summary><c>omnibus bench</c>, as a script would run it.</summary>
-public sealed class BenchTests : IDisposable
+public sealed class BenchTests : TempDirectoryTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Bench_JsonOnEmbedded_ReceivesEveryMessageWithSaneNumbers()
     {
-        var result = (await CliProcess.RunAsync("bench", "--messages", "3000", "--publishers", "2", "--consumers", "2", "--json", "--connect", _dir.Embedded)).Expect(0);
+        var result = (await CliProcess.RunAsync("bench", "--messages", "3000", "--publishers", "2", "--consumers", "2", "--json", "--connect", Dir.Embedded)).Expect(0);
 
         var summary = JsonDocument.Parse(result.Stdout).RootElement;
         Assert.Equal(3000, summary.GetProperty("messages").GetInt32());

@@ -27,28 +27,10 @@ public sealed class CliProcess : IAsyncDisposable
     public static string ToolDirectory { get; } = FindToolDirectory();
 
     /// <summary>Standard output so far.</summary>
-    public string Stdout
-    {
-        get
-        {
-            lock (_stdout)
-            {
-                return _stdout.ToString();
-            }
-        }
-    }
+    public string Stdout => Snapshot(_stdout);
 
     /// <summary>Standard error so far.</summary>
-    public string Stderr
-    {
-        get
-        {
-            lock (_stderr)
-            {
-                return _stderr.ToString();
-            }
-        }
-    }
+    public string Stderr => Snapshot(_stderr);
 
     /// <summary>Starts <c>omnibus <paramref name="args"/></c>; standard input stays open until <see cref="CloseInputAsync"/>.</summary>
     public static CliProcess Start(params string[] args)
@@ -162,6 +144,14 @@ public sealed class CliProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
     }
 
     private async Task PumpAsync(StreamReader reader, StringBuilder into, bool notify)

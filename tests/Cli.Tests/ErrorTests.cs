@@ -1,12 +1,8 @@
 namespace Omnibus.Cli.Tests;
 
 /// <summary>Bad input: exit code 2 and a message naming what was wrong.</summary>
-public sealed class ErrorTests : IDisposable
+public sealed class ErrorTests : TempDirectoryTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Theory]
     [InlineData("--header", "tenant", "--header 'tenant' is invalid")]
     [InlineData("--header", "=acme", "--header '=acme' is invalid")]
@@ -14,7 +10,7 @@ public sealed class ErrorTests : IDisposable
     [InlineData("--qos", "3", "--qos 3 is out of range")]
     public async Task Pub_BadOption_ExitsTwoNamingTheInput(string option, string value, string expected)
     {
-        var result = (await CliProcess.RunAsync("pub", "t", "body", option, value, "--connect", _dir.Embedded)).Expect(2);
+        var result = (await CliProcess.RunAsync("pub", "t", "body", option, value, "--connect", Dir.Embedded)).Expect(2);
 
         Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
         Assert.Empty(result.Stdout);
@@ -31,7 +27,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task Pub_UnknownConnectionOption_ExitsTwoNamingIt()
     {
-        var result = (await CliProcess.RunAsync("pub", "t", "body", "--connect", _dir.Embedded + "?qso=1")).Expect(2);
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--connect", Dir.Embedded + "?qso=1")).Expect(2);
 
         Assert.Contains("Option 'qso' is not supported by the embedded:// driver", result.Stderr, StringComparison.Ordinal);
     }
@@ -56,7 +52,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task Sub_UnknownFormat_ExitsTwo()
     {
-        var result = (await CliProcess.RunAsync("sub", "t", "--format", "xml", "--connect", _dir.Embedded)).Expect(2);
+        var result = (await CliProcess.RunAsync("sub", "t", "--format", "xml", "--connect", Dir.Embedded)).Expect(2);
 
         Assert.Contains("xml", result.Stderr, StringComparison.Ordinal);
     }
@@ -64,7 +60,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task Pub_BodyAndFile_ExitsTwo()
     {
-        var result = (await CliProcess.RunAsync("pub", "t", "body", "--file", "x.txt", "--connect", _dir.Embedded)).Expect(2);
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--file", "x.txt", "--connect", Dir.Embedded)).Expect(2);
 
         Assert.Contains("cannot be combined with --file", result.Stderr, StringComparison.Ordinal);
     }
@@ -83,7 +79,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task Server_BadToken_ExitsTwoWithoutPrintingTheToken()
     {
-        var result = (await CliProcess.RunAsync("server", "--data", _dir.Path, "--tcp", "127.0.0.1:0", "--http", "off", "--token", "ci:hunter2-xyz:write=*")).Expect(2);
+        var result = (await CliProcess.RunAsync("server", "--data", Dir.Path, "--tcp", "127.0.0.1:0", "--http", "off", "--token", "ci:hunter2-xyz:write=*")).Expect(2);
 
         Assert.Contains("--token", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2-xyz", result.Stderr, StringComparison.Ordinal);
@@ -92,7 +88,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task Server_BadListenAddress_ExitsTwoNamingIt()
     {
-        var result = (await CliProcess.RunAsync("server", "--data", _dir.Path, "--tcp", "nowhere:1")).Expect(2);
+        var result = (await CliProcess.RunAsync("server", "--data", Dir.Path, "--tcp", "nowhere:1")).Expect(2);
 
         Assert.Contains("--tcp 'nowhere:1' is invalid", result.Stderr, StringComparison.Ordinal);
     }

@@ -4,19 +4,15 @@ using System.Text.Json;
 namespace Omnibus.Cli.Tests;
 
 /// <summary><c>pub</c> and <c>sub</c> against an embedded broker, each command a separate process.</summary>
-public sealed class PubSubTests : IDisposable
+public sealed class PubSubTests : TempDirectoryTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Pub_BodyArgumentWithKeyAndHeaders_SubJsonReturnsThemInOrder()
     {
-        var first = (await CliProcess.RunAsync("pub", "orders", "first", "--key", "customer-42", "--header", "tenant=acme", "-H", "trace=a=b", "--connect", _dir.Embedded)).Expect(0);
-        var second = (await CliProcess.RunAsync("pub", "orders", "second", "--content-type", "text/plain", "--connect", _dir.Embedded)).Expect(0);
+        var first = (await CliProcess.RunAsync("pub", "orders", "first", "--key", "customer-42", "--header", "tenant=acme", "-H", "trace=a=b", "--connect", Dir.Embedded)).Expect(0);
+        var second = (await CliProcess.RunAsync("pub", "orders", "second", "--content-type", "text/plain", "--connect", Dir.Embedded)).Expect(0);
 
-        var sub = (await CliProcess.RunAsync("sub", "orders", "--from", "earliest", "--count", "2", "--format", "json", "--connect", _dir.Embedded)).Expect(0);
+        var sub = (await CliProcess.RunAsync("sub", "orders", "--from", "earliest", "--count", "2", "--format", "json", "--connect", Dir.Embedded)).Expect(0);
 
         var messages = sub.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(2, messages.Count);
@@ -36,8 +32,8 @@ public sealed class PubSubTests : IDisposable
     {
         var input = string.Join('\n', Enumerable.Range(1, 1000).Select(i => "line " + i.ToString(CultureInfo.InvariantCulture))) + "\n";
 
-        var pub = (await CliProcess.RunWithInputAsync(input, "pub", "lines", "--lines", "--key", "k", "--connect", _dir.Embedded)).Expect(0);
-        var sub = (await CliProcess.RunAsync("sub", "lines", "--from", "earliest", "--count", "1000", "--connect", _dir.Embedded)).Expect(0);
+        var pub = (await CliProcess.RunWithInputAsync(input, "pub", "lines", "--lines", "--key", "k", "--connect", Dir.Embedded)).Expect(0);
+        var sub = (await CliProcess.RunAsync("sub", "lines", "--from", "earliest", "--count", "1000", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.StartsWith("published 1000 messages to lines", pub.Stdout, StringComparison.Ordinal);
         Assert.Contains("msg/s", pub.Stdout, StringComparison.Ordinal);
@@ -47,9 +43,9 @@ public sealed class PubSubTests : IDisposable
     [Fact]
     public async Task Pub_StdinWithoutLines_PublishesOneMessageWithTheWholeInput()
     {
-        (await CliProcess.RunWithInputAsync("hello\nworld\n", "pub", "raw", "--connect", _dir.Embedded)).Expect(0);
+        (await CliProcess.RunWithInputAsync("hello\nworld\n", "pub", "raw", "--connect", Dir.Embedded)).Expect(0);
 
-        var sub = (await CliProcess.RunAsync("sub", "raw", "--from", "earliest", "--count", "1", "--format", "json", "--connect", _dir.Embedded)).Expect(0);
+        var sub = (await CliProcess.RunAsync("sub", "raw", "--from", "earliest", "--count", "1", "--format", "json", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.Equal("hello\nworld\n", JsonDocument.Parse(sub.Lines.Single()).RootElement.GetProperty("body").GetString());
     }
@@ -57,11 +53,11 @@ public sealed class PubSubTests : IDisposable
     [Fact]
     public async Task Pub_FileBody_IsPublishedAsIs()
     {
-        var file = Path.Combine(_dir.Path, "body.json");
+        var file = Path.Combine(Dir.Path, "body.json");
         await File.WriteAllTextAsync(file, "{\"order\":17}");
-        (await CliProcess.RunAsync("pub", "files", "--file", file, "--content-type", "application/json", "--connect", _dir.Embedded)).Expect(0);
+        (await CliProcess.RunAsync("pub", "files", "--file", file, "--content-type", "application/json", "--connect", Dir.Embedded)).Expect(0);
 
-        var sub = (await CliProcess.RunAsync("sub", "files", "--from", "earliest", "--count", "1", "--connect", _dir.Embedded)).Expect(0);
+        var sub = (await CliProcess.RunAsync("sub", "files", "--from", "earliest", "--count", "1", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.Equal("{\"order\":17}", sub.Lines.Single());
     }
@@ -71,11 +67,11 @@ public sealed class PubSubTests : IDisposable
     {
         foreach (var body in new[] { "a", "b", "c" })
         {
-            (await CliProcess.RunAsync("pub", "resume", body, "--connect", _dir.Embedded)).Expect(0);
+            (await CliProcess.RunAsync("pub", "resume", body, "--connect", Dir.Embedded)).Expect(0);
         }
 
-        var first = (await CliProcess.RunAsync("sub", "resume", "--group", "g", "--from", "earliest", "--count", "2", "--connect", _dir.Embedded)).Expect(0);
-        var second = (await CliProcess.RunAsync("sub", "resume", "--group", "g", "--count", "1", "--connect", _dir.Embedded)).Expect(0);
+        var first = (await CliProcess.RunAsync("sub", "resume", "--group", "g", "--from", "earliest", "--count", "2", "--connect", Dir.Embedded)).Expect(0);
+        var second = (await CliProcess.RunAsync("sub", "resume", "--group", "g", "--count", "1", "--connect", Dir.Embedded)).Expect(0);
 
         Assert.Equal(["a", "b"], first.Lines);
         Assert.Equal(["c"], second.Lines);
@@ -84,7 +80,7 @@ public sealed class PubSubTests : IDisposable
     [Fact]
     public async Task Sub_TimeoutBeforeCount_ExitsOneSayingHowManyArrived()
     {
-        var sub = (await CliProcess.RunAsync("sub", "empty", "--count", "1", "--timeout", "500ms", "--connect", _dir.Embedded)).Expect(1);
+        var sub = (await CliProcess.RunAsync("sub", "empty", "--count", "1", "--timeout", "500ms", "--connect", Dir.Embedded)).Expect(1);
 
         Assert.Contains("0 of 1 messages arrived within 500ms", sub.Stderr, StringComparison.Ordinal);
     }
@@ -92,9 +88,9 @@ public sealed class PubSubTests : IDisposable
     [Fact]
     public async Task Pub_Delay_MessageArrivesNoEarlierThanTheDelay()
     {
-        (await CliProcess.RunAsync("pub", "later", "x", "--delay", "3s", "--connect", _dir.Embedded)).Expect(0);
+        (await CliProcess.RunAsync("pub", "later", "x", "--delay", "3s", "--connect", Dir.Embedded)).Expect(0);
 
-        var sub = (await CliProcess.RunAsync("sub", "later", "--from", "earliest", "--count", "1", "--format", "json", "--connect", _dir.Embedded)).Expect(0);
+        var sub = (await CliProcess.RunAsync("sub", "later", "--from", "earliest", "--count", "1", "--format", "json", "--connect", Dir.Embedded)).Expect(0);
 
         // Printed (so delivered) before the sub process ended, which is now at the latest.
         var message = JsonDocument.Parse(sub.Lines.Single()).RootElement;

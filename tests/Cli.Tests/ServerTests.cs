@@ -4,16 +4,12 @@ using System.Text.RegularExpressions;
 namespace Omnibus.Cli.Tests;
 
 /// <summary><c>omnibus server</c> as a long-running child process, stopped with SIGTERM.</summary>
-public sealed partial class ServerTests : IDisposable
+public sealed partial class ServerTests : TempDirectoryTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Server_Sigterm_PrintsItsAddressesThenStopsCleanly()
     {
-        await using var server = CliProcess.Start("server", "--data", _dir.Path, "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0");
+        await using var server = CliProcess.Start("server", "--data", Dir.Path, "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0");
 
         var ready = await server.WaitForLineAsync(l => l.StartsWith("omnibus server:", StringComparison.Ordinal), CliProcess.DefaultTimeout);
         server.Terminate();
@@ -21,14 +17,14 @@ public sealed partial class ServerTests : IDisposable
 
         Assert.Matches(@"omnibus://127\.0\.0\.1:[1-9][0-9]*", ready);
         Assert.Matches(@"http://127\.0\.0\.1:[1-9][0-9]*/", ready);
-        Assert.Contains(_dir.Path, ready, StringComparison.Ordinal);
+        Assert.Contains(Dir.Path, ready, StringComparison.Ordinal);
         Assert.True(code == 0, $"exit {code}\n{server.Stderr}");
     }
 
     [RequiresOmnibusDriverFact]
     public async Task Server_PubThenSubOverOmnibusProtocol_RoundTrips()
     {
-        await using var server = CliProcess.Start("server", "--data", _dir.Path, "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0");
+        await using var server = CliProcess.Start("server", "--data", Dir.Path, "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0");
         var ready = await server.WaitForLineAsync(l => l.StartsWith("omnibus server:", StringComparison.Ordinal), CliProcess.DefaultTimeout);
         var connect = ConnectionString().Match(ready).Value;
 

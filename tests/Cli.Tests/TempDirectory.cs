@@ -10,3 +10,15 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
+
+/// <summary>A test class whose every test gets its own <see cref="TempDirectory"/>, deleted afterwards.</summary>
+public abstract class TempDirectoryTests : IDisposable
+{
+    protected TempDirectory Dir { get; } = new();
+
+    public void Dispose()
+    {
+        Dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

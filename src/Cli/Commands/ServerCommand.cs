@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Omnibus.Cli.Internal;
+using Omnibus.Drivers;
 using Omnibus.Embedded;
 using Omnibus.Server;
 
@@ -89,11 +90,15 @@ internal static class ServerCommand
         var qos = InputParsers.RequireRange("--qos", parse.GetValue(Qos), 0, 2);
         var data = Path.GetFullPath(parse.GetValue(Data) ?? EmbeddedDriverFactory.DefaultDataDirectory);
 
-        using var loggerFactory = CliLogging.Create(LogLevel.Information);
+        using var loggerFactory = CliLogging.Create(LogLevel.Information, quietFramework: true);
         var logger = loggerFactory.CreateLogger("Omnibus.Cli.Server");
         await using var broker = Broker.Connect(
             ClientConnection.WithOption("embedded://" + data, "qos", qos.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new BrokerClientOptions { LoggerFactory = loggerFactory, Name = "server" });
+
+        // Open the engine now rather than on the first client: a data directory another process holds fails here, at start.
+        var topics = await ((IBrokerAdmin)broker.Driver).GetTopicsAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Engine open at {DataDirectory}: {Topics} topics", data, topics.Count);
         await using var server = await OmnibusServer.StartAsync(broker, options, loggerFactory, cancellationToken).ConfigureAwait(false);
 
         foreach (var spec in specs)

@@ -6,9 +6,13 @@ namespace Omnibus.Cli.Internal;
 /// <summary>One-line console logs on standard error, so that standard output carries only what a command prints.</summary>
 internal static class CliLogging
 {
-    /// <summary>A logger factory writing at <paramref name="minimum"/> and above.</summary>
-    public static ILoggerFactory Create(LogLevel minimum) => LoggerFactory.Create(builder => builder
+    /// <summary>
+    /// A logger factory writing at <paramref name="minimum"/> and above; with <paramref name="quietFramework"/>, ASP.NET Core
+    /// and hosting log warnings only (the server prints its own addresses, and Kestrel would call the TCP port http).
+    /// </summary>
+    public static ILoggerFactory Create(LogLevel minimum, bool quietFramework = false) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(minimum)
+        .AddFilter("Microsoft", quietFramework ? LogLevel.Warning : minimum)
         .AddSimpleConsole(options =>
         {
             options.SingleLine = true;
