@@ -15,7 +15,8 @@ internal static class CliApp
     {
         var root = CreateRootCommand();
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        // Errors with --help asked for still show the help (the parse then carries the help action, not the error action).
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
         {
             foreach (var error in parse.Errors)
             {

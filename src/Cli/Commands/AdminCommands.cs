@@ -89,7 +89,7 @@ internal static class AdminCommands
     private static void WriteJsonArray(IReadOnlyList<Message> messages)
     {
         using var stdout = Console.OpenStandardOutput();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(stdout, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stdout, MessageJson.Indented))
         {
             writer.WriteStartArray();
             foreach (var message in messages)

@@ -7,7 +7,7 @@ namespace Omnibus.Cli.Internal;
 /// <summary>Tables on standard output (cells are plain text, never markup), and the JSON alternative for scripts.</summary>
 internal static class CliTables
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A table of <paramref name="columns"/> with one row per entry of <paramref name="rows"/>.</summary>
     public static void Write(IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)

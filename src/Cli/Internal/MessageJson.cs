@@ -6,6 +6,12 @@ namespace Omnibus.Cli.Internal;
 /// <summary>A message as one JSON object (what <c>sub --format json</c> and <c>peek --json</c> print).</summary>
 internal static class MessageJson
 {
+    /// <summary>For terminals and scripts, not HTML: quotes and non-ASCII text stay readable instead of \u-escaped.</summary>
+    public static readonly JsonWriterOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Like <see cref="Compact"/>, indented.</summary>
+    public static readonly JsonWriterOptions Indented = Compact with { Indented = true };
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
@@ -47,7 +53,7 @@ internal static class MessageJson
     public static string ToLine(Message message)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Compact))
         {
             Write(writer, message);
         }
