@@ -66,6 +66,21 @@ public sealed class ErrorTests : TempDirectoryTests
     }
 
     [Fact]
+    public async Task Pub_BrokerUnreachable_ExitsOneSayingSo()
+    {
+        // A port nothing listens on (taken and released): the RabbitMQ driver fails at once with connection refused.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var result = (await CliProcess.RunAsync("pub", "t", "body", "--connect", $"amqp://guest:hunter2-xyz@127.0.0.1:{port}")).Expect(1);
+
+        Assert.Contains("could not be reached", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-xyz", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pub_Token_IsNeverPrinted()
     {
         // The default connection is omnibus://; whether its driver is present or the server absent, the command fails

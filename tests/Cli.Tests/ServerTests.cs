@@ -21,6 +21,18 @@ public sealed partial class ServerTests : TempDirectoryTests
         Assert.True(code == 0, $"exit {code}\n{server.Stderr}");
     }
 
+    [Fact]
+    public async Task Server_PortTaken_ExitsOneNamingTheAddress()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var address = taken.LocalEndpoint.ToString()!;
+
+        var result = (await CliProcess.RunAsync("server", "--data", Dir.Path, "--tcp", address, "--http", "off")).Expect(1);
+
+        Assert.Contains($"the server could not listen on --tcp {address}", result.Stderr, StringComparison.Ordinal);
+    }
+
     [RequiresOmnibusDriverFact]
     public async Task Server_PubThenSubOverOmnibusProtocol_RoundTrips()
     {

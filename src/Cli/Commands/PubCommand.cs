@@ -48,11 +48,18 @@ internal static class PubCommand
 
     private static readonly Option<string?> ContentType = new("--content-type") { Description = "The body's MIME type, e.g. application/json." };
 
+    private static readonly Option<string> Timeout = new("--timeout")
+    {
+        Description = "Fail (exit 1) when the broker has not acknowledged a publish within this long: some drivers retry an unreachable broker for minutes.",
+        DefaultValueFactory = _ => "30s",
+        HelpName = "duration",
+    };
+
     public static Command Create()
     {
         var command = new Command("pub", "Publish a message: the body argument, --file, or standard input (echo hi | omnibus pub t). Prints the message id.")
         {
-            Topic, Body, File, Lines, Key, Headers, Delay, Qos, ContentType,
+            Topic, Body, File, Lines, Key, Headers, Delay, Qos, ContentType, Timeout,
         };
         ClientConnection.AddTo(command);
         command.SetAction(RunAsync);
@@ -76,25 +83,26 @@ internal static class PubCommand
             parse.GetValue(Delay) is { } delay ? InputParsers.ParseDuration("--delay", delay) : null,
             parse.GetValue(ContentType));
         var connection = ClientConnection.From(parse).WithQos(parse.GetValue(Qos));
+        var acknowledged = new AckWait(topic, connection, InputParsers.ParseDuration("--timeout", parse.GetRequiredValue(Timeout)));
 
         using var loggerFactory = CliLogging.Create(LogLevel.Warning);
         await using var broker = connection.Connect(loggerFactory);
         if (lines)
         {
             using var reader = file is null ? Console.In : OpenText(file);
-            return await PublishLinesAsync(broker, topic, template, reader, cancellationToken).ConfigureAwait(false);
+            return await PublishLinesAsync(broker, topic, template, reader, acknowledged, cancellationToken).ConfigureAwait(false);
         }
 
         var payload = body is not null ? System.Text.Encoding.UTF8.GetBytes(body)
             : file is not null ? ReadFile(file)
             : await ReadStandardInputAsync(cancellationToken).ConfigureAwait(false);
         var message = template.Build(payload);
-        await broker.PublishAsync(topic, message, cancellationToken).ConfigureAwait(false);
+        await acknowledged.WaitAsync(broker.PublishAsync(topic, message, cancellationToken)).ConfigureAwait(false);
         await Console.Out.WriteLineAsync(message.Id).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    private static async Task<int> PublishLinesAsync(Broker broker, string topic, Template template, TextReader reader, CancellationToken cancellationToken)
+    private static async Task<int> PublishLinesAsync(Broker broker, string topic, Template template, TextReader reader, AckWait acknowledged, CancellationToken cancellationToken)
     {
         // Publishes are started in line order and awaited oldest first, so a driver that appends in call order keeps the order.
         var pending = new Queue<ValueTask>();
@@ -106,13 +114,13 @@ internal static class PubCommand
             count++;
             if (pending.Count >= LinesWindow)
             {
-                await pending.Dequeue().ConfigureAwait(false);
+                await acknowledged.WaitAsync(pending.Dequeue()).ConfigureAwait(false);
             }
         }
 
         while (pending.TryDequeue(out var publish))
         {
-            await publish.ConfigureAwait(false);
+            await acknowledged.WaitAsync(publish).ConfigureAwait(false);
         }
 
         var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
@@ -154,6 +162,27 @@ internal static class PubCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CliUsageException($"--file '{path}' could not be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Awaits one publish for at most the --timeout, then fails naming the topic and the broker.</summary>
+    private sealed record AckWait(string Topic, ClientConnection Connection, TimeSpan Timeout)
+    {
+        public async Task WaitAsync(ValueTask publish)
+        {
+            if (publish.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            try
+            {
+                await publish.AsTask().WaitAsync(Timeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"the broker did not acknowledge a publish to '{Topic}' within {Timeout.TotalSeconds:0.###} s (--timeout); is {Connection} reachable?");
+            }
         }
     }
 

@@ -99,7 +99,18 @@ internal static class ServerCommand
         // Open the engine now rather than on the first client: a data directory another process holds fails here, at start.
         var topics = await ((IBrokerAdmin)broker.Driver).GetTopicsAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Engine open at {DataDirectory}: {Topics} topics", data, topics.Count);
-        await using var server = await OmnibusServer.StartAsync(broker, options, loggerFactory, cancellationToken).ConfigureAwait(false);
+        OmnibusServer server;
+        try
+        {
+            server = await OmnibusServer.StartAsync(broker, options, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"error: the server could not listen on --tcp {options.Tcp ?? "off"} --http {options.Http ?? "off"}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        await using var serving = server.ConfigureAwait(false);
 
         foreach (var spec in specs)
         {

@@ -8,11 +8,13 @@ internal static class CliLogging
 {
     /// <summary>
     /// A logger factory writing at <paramref name="minimum"/> and above; with <paramref name="quietFramework"/>, ASP.NET Core
-    /// and hosting log warnings only (the server prints its own addresses, and Kestrel would call the TCP port http).
+    /// and hosting log warnings only (the server prints its own addresses, and Kestrel would call the TCP port http), and
+    /// the host does not log a failed start, which the command reports itself.
     /// </summary>
     public static ILoggerFactory Create(LogLevel minimum, bool quietFramework = false) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(minimum)
         .AddFilter("Microsoft", quietFramework ? LogLevel.Warning : minimum)
+        .AddFilter("Microsoft.Extensions.Hosting", quietFramework ? LogLevel.Critical : minimum) // a failed start is reported by the command, without the host's stack trace
         .AddSimpleConsole(options =>
         {
             options.SingleLine = true;
