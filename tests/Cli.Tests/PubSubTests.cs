@@ -78,6 +78,28 @@ public sealed class PubSubTests : TempDirectoryTests
     }
 
     [Fact]
+    public async Task Sub_ReaderClosesThePipe_StopsLeavingTheRestUnacknowledged()
+    {
+        (await CliProcess.RunWithInputAsync("1\n2\n3\n4\n5\n", "pub", "piped", "--lines", "--connect", Dir.Embedded)).Expect(0);
+
+        // A shell pipeline into head -1: the subscriber's second or third write meets a closed pipe, and it must stop.
+        var tool = Path.Combine(CliProcess.ToolDirectory, "omnibus.dll");
+        var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"dotnet '{tool}' sub piped --group g --from earliest --connect '{Dir.Embedded}' | head -1"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        var firstLine = await shell.StandardOutput.ReadToEndAsync();
+        using (var deadline = new CancellationTokenSource(CliProcess.DefaultTimeout))
+        {
+            await shell.WaitForExitAsync(deadline.Token);
+        }
+
+        var groups = JsonDocument.Parse((await CliProcess.RunAsync("groups", "--topic", "piped", "--json", "--connect", Dir.Embedded)).Expect(0).Stdout).RootElement;
+        Assert.Equal("1\n", firstLine);
+        Assert.InRange(groups.EnumerateArray().Single().GetProperty("lag").GetInt64(), 3, 4);
+    }
+
+    [Fact]
     public async Task Sub_TimeoutBeforeCount_ExitsOneSayingHowManyArrived()
     {
         var sub = (await CliProcess.RunAsync("sub", "empty", "--count", "1", "--timeout", "500ms", "--connect", Dir.Embedded)).Expect(1);

@@ -66,6 +66,7 @@ internal static class SubCommand
 
         using var loggerFactory = CliLogging.Create(LogLevel.Warning);
         await using var broker = connection.Connect(loggerFactory);
+        await using var output = StrictStandardOutput.Open();
         var printed = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var subscription = await broker.SubscribeAsync(
@@ -79,8 +80,19 @@ internal static class SubCommand
                 }
 
                 var line = json ? MessageJson.ToLine(message) : message.GetString();
-                await Console.Out.WriteLineAsync(line.AsMemory(), ct).ConfigureAwait(false);
-                await Console.Out.FlushAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await output.WriteLineAsync(line.AsMemory(), ct).ConfigureAwait(false);
+                    await output.FlushAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // The reader went away (omnibus sub t | head -1): stop, and leave this message unacknowledged rather
+                    // than fail it, which would end in the dead-letter topic after a few such runs.
+                    done.TrySetResult();
+                    await Task.Delay(System.Threading.Timeout.Infinite, ct).ConfigureAwait(false);
+                }
+
                 if (Interlocked.Increment(ref printed) >= count)
                 {
                     done.TrySetResult();
