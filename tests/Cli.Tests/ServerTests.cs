@@ -22,6 +22,33 @@ public sealed partial class ServerTests : TempDirectoryTests
     }
 
     [Fact]
+    public async Task Server_TokensFromOptionAndFile_AreLoggedByNameNeverByValue()
+    {
+        var file = Path.Combine(Dir.Path, "tokens.json");
+        await File.WriteAllTextAsync(file, """[{"name": "ops", "token": "file-secret-1", "publish": ["*"], "subscribe": ["*"]}]""");
+        await using var server = CliProcess.Start("server", "--data", Dir.Path, "--tcp", "127.0.0.1:0", "--http", "off", "--token", "ci:option-secret-2:pub=orders.*,audit:sub=*", "--tokens-file", file);
+
+        await server.WaitForLineAsync(l => l.StartsWith("omnibus server:", StringComparison.Ordinal), CliProcess.DefaultTimeout);
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync(CliProcess.DefaultTimeout));
+
+        Assert.Contains("Token ci: publish orders.*,audit, subscribe *", server.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Token ops: publish *, subscribe *", server.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", server.Stdout + server.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_TokensFileNotJson_ExitsTwoNamingIt()
+    {
+        var file = Path.Combine(Dir.Path, "tokens.json");
+        await File.WriteAllTextAsync(file, "ci=secret");
+
+        var result = (await CliProcess.RunAsync("server", "--data", Dir.Path, "--tcp", "127.0.0.1:0", "--http", "off", "--tokens-file", file)).Expect(2);
+
+        Assert.Contains($"--tokens-file '{file}' could not be read", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Server_PortTaken_ExitsOneNamingTheAddress()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
