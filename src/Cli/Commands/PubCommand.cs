@@ -172,6 +172,7 @@ internal static class PubCommand
         {
             if (publish.IsCompletedSuccessfully)
             {
+                publish.GetAwaiter().GetResult(); // consumes it: a pooled ValueTask source goes back to its pool
                 return;
             }
 
