@@ -1,0 +1,3 @@
+using Omnibus.Cli;
+
+return await CliApp.RunAsync(args).ConfigureAwait(false);
