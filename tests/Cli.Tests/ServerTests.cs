@@ -60,7 +60,7 @@ public sealed partial class ServerTests : TempDirectoryTests
         Assert.Contains($"the server could not listen on --tcp {address}", result.Stderr, StringComparison.Ordinal);
     }
 
-    [RequiresOmnibusDriverFact]
+    [Fact]
     public async Task Server_PubThenSubOverOmnibusProtocol_RoundTrips()
     {
         await using var server = CliProcess.Start("server", "--data", Dir.Path, "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0");
@@ -80,19 +80,4 @@ public sealed partial class ServerTests : TempDirectoryTests
 
     [GeneratedRegex(@"omnibus://\S+?(?=[ ;])")]
     private static partial Regex ConnectionString();
-}
-
-/// <summary>
-/// A fact that needs the omnibus:// client driver beside omnibus.dll (src/Drivers/Omnibus, referenced by src/Cli); skipped,
-/// saying so, until it is there.
-/// </summary>
-public sealed class RequiresOmnibusDriverFactAttribute : FactAttribute
-{
-    public RequiresOmnibusDriverFactAttribute()
-    {
-        if (!File.Exists(Path.Combine(CliProcess.ToolDirectory, "Omnibus.Drivers.Omnibus.dll")))
-        {
-            Skip = "needs the omnibus:// driver (Omnibus.Drivers.Omnibus.dll beside omnibus.dll)";
-        }
-    }
 }
