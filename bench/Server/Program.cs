@@ -4,7 +4,8 @@ using Omnibus.Bench.Server;
 // The omnibus server against nats-server, the anchor for a small broker server (docs/benchmarks.md, "Server"):
 //   dotnet run -c Release --project bench/Server -- [--messages N] [--js-messages N] [--size B] [--runs R] [--window W]
 // Scenarios run interleaved, one of each per run: nats core, nats JetStream (file, acks), omnibus QoS0, omnibus QoS1.
-// Everything is 1 publisher and 1 consumer on 127.0.0.1 with `size`-byte messages (default 100).
+// Everything is 1 publisher and 1 consumer on 127.0.0.1 with `size`-byte messages (default 100). The omnibus side is the
+// shipped tool: `omnibus server --qos Q` and `omnibus bench --connect omnibus://...` as two child processes.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "", StringComparer.Ordinal);
 int Option(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
@@ -43,4 +44,6 @@ IEnumerable<Func<Task<LoadResult>>> Scenarios()
 {
     yield return () => NatsScenarios.CoreAsync(nats, messages, size);
     yield return () => NatsScenarios.JetStreamAsync(nats, jsMessages, size, window);
+    yield return () => OmnibusScenarios.RunAsync(0, messages, size);
+    yield return () => OmnibusScenarios.RunAsync(1, jsMessages, size);
 }
