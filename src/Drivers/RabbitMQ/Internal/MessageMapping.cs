@@ -30,38 +30,35 @@ internal static class MessageMapping
             properties.Expiration = Math.Max(0, (long)Math.Ceiling(ttl.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
         }
 
-        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        // Most messages carry no header: the dictionary is made only for one that does.
+        Dictionary<string, object?>? headers = null;
         if (message.HasHeaders)
         {
             foreach (var (name, value) in message.Headers)
             {
                 if (name != RabbitMqHeaders.RoutingKey)
                 {
-                    headers[name] = Encoding.UTF8.GetBytes(value);
+                    (headers ??= new(StringComparer.Ordinal))[name] = Encoding.UTF8.GetBytes(value);
                 }
             }
         }
 
         if (message.Key is { } key && (keyInHeader || RoutingKeyOf(message) != key))
         {
-            headers[RabbitMqHeaders.Key] = Encoding.UTF8.GetBytes(key);
+            (headers ??= new(StringComparer.Ordinal))[RabbitMqHeaders.Key] = Encoding.UTF8.GetBytes(key);
         }
 
         if (expiresAt is { } at)
         {
-            headers[RabbitMqHeaders.ExpiresAt] = at.ToUnixTimeMilliseconds();
+            (headers ??= new(StringComparer.Ordinal))[RabbitMqHeaders.ExpiresAt] = at.ToUnixTimeMilliseconds();
         }
 
         if (deliveryAttempt > 1)
         {
-            headers[HeaderNames.DeliveryAttempt] = deliveryAttempt;
+            (headers ??= new(StringComparer.Ordinal))[HeaderNames.DeliveryAttempt] = deliveryAttempt;
         }
 
-        if (headers.Count > 0)
-        {
-            properties.Headers = headers;
-        }
-
+        properties.Headers = headers;
         return properties;
     }
 
