@@ -97,7 +97,7 @@ internal sealed partial class TcpSession : IDisposable
         }
     }
 
-    /// <summary>Returns the pooled buffers. The closing token is left undisposed: late publish completions may still look at it.</summary>
+    /// <summary>Returns the pooled buffers. The closing token is left undisposed: a writer that ends late still cancels it.</summary>
     public void Dispose()
     {
         _input.Dispose();
