@@ -53,7 +53,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
 
     public bool IsOpen => Volatile.Read(ref _failure) is null;
 
-    /// <summary>How often to ping: a third of the server's IdleTimeout, from the handshake.</summary>
+    /// <summary>How often to ping: a quarter of the server's IdleTimeout (from the handshake), so that a late ping or two is harmless.</summary>
     private TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Why it closed, or null while open.</summary>
