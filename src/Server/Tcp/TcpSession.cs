@@ -97,11 +97,11 @@ internal sealed partial class TcpSession : IDisposable
         }
     }
 
+    /// <summary>Returns the pooled buffers. The closing token is left undisposed: a writer that ends late still cancels it.</summary>
     public void Dispose()
     {
         _input.Dispose();
         _outbox.Dispose();
-        _closing.Dispose();
     }
 
     private async Task ReadLoopAsync()

@@ -134,7 +134,7 @@ internal sealed partial class ClientConnection
                 MaxCredits = (int)Math.Min(reader.ReadUInt32(), int.MaxValue);
                 var idle = TimeSpan.FromMilliseconds(reader.ReadUInt32());
                 reader.ReadUInt32();
-                PingInterval = TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 3, 50, 15_000));
+                PingInterval = TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 4, 50, 15_000));
                 result = null;
                 break;
             case Opcode.BatchResult:

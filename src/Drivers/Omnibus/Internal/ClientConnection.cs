@@ -26,7 +26,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private readonly Outbox _outbox = new(OutboxLimit);
     private readonly Dictionary<uint, PendingRequest> _pending = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _writer = Task.CompletedTask;
     private Task _reader = Task.CompletedTask;
     private uint _nextRequestId;
@@ -53,6 +52,9 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     public int MaxCredits { get; private set; } = int.MaxValue;
 
     public bool IsOpen => Volatile.Read(ref _failure) is null;
+
+    /// <summary>How often to ping: a quarter of the server's IdleTimeout (from the handshake), so that a late ping or two is harmless.</summary>
+    private TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Why it closed, or null while open.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
@@ -231,8 +233,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         }
     }
 
-    private TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
-
     /// <summary>Closes for good: pending requests fail with <paramref name="reason"/>, the socket closes, the driver hears of it.</summary>
     private void Fail(Exception reason)
     {
@@ -258,7 +258,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
 
         _tcp.Dispose();
         _stream.Dispose();
-        _closed.TrySetResult();
         _onClosed(this, reason);
     }
 
