@@ -183,17 +183,29 @@ public sealed class ConnectionString
     public OmnibusConfigurationException Invalid(string name, string value, string allowed) =>
         new(name, $"Option '{name}' = '{value}' of the {Scheme} connection string is invalid: allowed is {allowed}.");
 
-    /// <summary>The connection string with the password replaced by <c>***</c>.</summary>
+    /// <summary>
+    /// Whether option <paramref name="name"/> holds a secret (its name contains <c>password</c>, <c>token</c>,
+    /// <c>secret</c> or <c>credential</c>): such values never appear in <see cref="ToString"/>.
+    /// </summary>
+    public static bool IsSecretOption(string name) =>
+        name.Contains("password", StringComparison.OrdinalIgnoreCase) || name.Contains("token", StringComparison.OrdinalIgnoreCase)
+        || name.Contains("secret", StringComparison.OrdinalIgnoreCase) || name.Contains("credential", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The connection string with the password and every secret option's value replaced by <c>***</c>.</summary>
     public override string ToString()
     {
         var credentials = UserName is null ? string.Empty : Uri.EscapeDataString(UserName) + (Password is null ? string.Empty : ":***") + "@";
-        var query = _options.Count == 0 ? string.Empty : "?" + string.Join('&', _options.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
+        var query = _options.Count == 0 ? string.Empty
+            : "?" + string.Join('&', _options.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + (IsSecretOption(kv.Key) ? "***" : Uri.EscapeDataString(kv.Value))));
         return $"{Scheme}://{credentials}{Location}{query}";
     }
 
+    /// <summary>An unparsable string for an error message: no user info, no query (either may hold a secret).</summary>
     private static string Redact(string value)
     {
-        var at = value.LastIndexOf('@');
-        return at < 0 ? value : "***" + value[at..];
+        var query = value.IndexOf('?', StringComparison.Ordinal);
+        var head = query < 0 ? value : value[..query] + "?***";
+        var at = head.LastIndexOf('@');
+        return at < 0 ? head : "***" + head[at..];
     }
 }

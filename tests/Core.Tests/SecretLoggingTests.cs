@@ -19,11 +19,24 @@ public sealed class SecretLoggingTests
         Assert.DoesNotContain(lines, l => l.Contains("hunter2", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Connect_WithSecretOptions_LogsTheirNamesButNotTheirValues()
+    {
+        var lines = new ConcurrentQueue<string>();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ListProvider(lines)).SetMinimumLevel(LogLevel.Trace));
+        var registry = new BrokerRegistry().Register(new CredentialedFactory());
+        await using var broker = Broker.Connect("secure://host:1/x?token=t0k3n&saslPassword=pa55&mode=a", new BrokerClientOptions { Registry = registry, LoggerFactory = loggerFactory });
+        Assert.Contains(lines, l => l.Contains("secure://host:1/x?token=***&saslPassword=***&mode=a", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("t0k3n", StringComparison.Ordinal) || l.Contains("pa55", StringComparison.Ordinal));
+        var error = Assert.Throws<OmnibusConfigurationException>(() => ConnectionString.Parse("not a url?token=t0k3n"));
+        Assert.DoesNotContain("t0k3n", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class CredentialedFactory : IBrokerDriverFactory
     {
         public IReadOnlyList<string> Schemes { get; } = ["secure"];
 
-        public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string> { ["mode"] = "a or b" };
+        public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string> { ["mode"] = "a or b", ["token"] = "a token", ["saslPassword"] = "a password" };
 
         public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory) =>
             new MemoryDriverFactory().Create(ConnectionString.Parse("memory://"), loggerFactory);
