@@ -80,23 +80,34 @@ public sealed class PubSubTests : TempDirectoryTests
     [Fact]
     public async Task Sub_ReaderClosesThePipe_StopsLeavingTheRestUnacknowledged()
     {
-        (await CliProcess.RunWithInputAsync("1\n2\n3\n4\n5\n", "pub", "piped", "--lines", "--connect", Dir.Embedded)).Expect(0);
+        // 10 lines of 32 KiB: more than a pipe holds (64 KiB), so writes after head -1 exits must meet the closed pipe.
+        const int Count = 10;
+        var line = new string('x', 32 * 1024);
+        (await CliProcess.RunWithInputAsync(string.Concat(Enumerable.Repeat(line + "\n", Count)), "pub", "piped", "--lines", "--connect", Dir.Embedded)).Expect(0);
 
-        // A shell pipeline into head -1: the subscriber's second or third write meets a closed pipe, and it must stop.
         var tool = Path.Combine(CliProcess.ToolDirectory, "omnibus.dll");
-        var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"dotnet '{tool}' sub piped --group g --from earliest --connect '{Dir.Embedded}' | head -1"])
+        using var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"dotnet '{tool}' sub piped --group g --from earliest --connect '{Dir.Embedded}' | head -1 | wc -c"])
         {
             RedirectStandardOutput = true,
         })!;
-        var firstLine = await shell.StandardOutput.ReadToEndAsync();
         using (var deadline = new CancellationTokenSource(CliProcess.DefaultTimeout))
         {
-            await shell.WaitForExitAsync(deadline.Token);
+            try
+            {
+                await shell.WaitForExitAsync(deadline.Token);
+            }
+            finally
+            {
+                if (!shell.HasExited)
+                {
+                    shell.Kill(entireProcessTree: true);
+                }
+            }
         }
 
         var groups = JsonDocument.Parse((await CliProcess.RunAsync("groups", "--topic", "piped", "--json", "--connect", Dir.Embedded)).Expect(0).Stdout).RootElement;
-        Assert.Equal("1\n", firstLine);
-        Assert.InRange(groups.EnumerateArray().Single().GetProperty("lag").GetInt64(), 3, 4);
+        Assert.Equal((line.Length + 1).ToString(CultureInfo.InvariantCulture), (await shell.StandardOutput.ReadToEndAsync()).Trim());
+        Assert.InRange(groups.EnumerateArray().Single().GetProperty("lag").GetInt64(), 1, Count - 1);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Omnibus.Cli.Internal;
 using Omnibus.Drivers;
@@ -96,6 +97,19 @@ internal static class ServerCommand
             ClientConnection.WithOption("embedded://" + data, "qos", qos.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new BrokerClientOptions { LoggerFactory = loggerFactory, Name = "server" });
 
+        // The web host inside the server handles SIGTERM itself and marks it handled, which can keep the signal from
+        // ending this command (it depends on handler order): take SIGTERM and SIGINT here too, so that either stops
+        // everything. Registered before the ready line, so that a signal sent as soon as that appears is not lost.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
         // Open the engine now rather than on the first client: a data directory another process holds fails here, at start.
         var topics = await ((IBrokerAdmin)broker.Driver).GetTopicsAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Engine open at {DataDirectory}: {Topics} topics", data, topics.Count);
@@ -123,7 +137,7 @@ internal static class ServerCommand
 
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
