@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Omnibus.Server.Http;
@@ -64,6 +65,8 @@ public sealed class OmnibusServer : IAsyncDisposable
         builder.Services.AddSingleton(broker);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServerStats>();
+        // The server lives inside someone else's process (the CLI, a function app): their host owns Ctrl+C and SIGTERM.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         ListenOptions? tcp = null;
         ListenOptions? http = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -113,6 +116,14 @@ public sealed class OmnibusServer : IAsyncDisposable
 
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A lifetime that hooks no signal: the process's owner decides when the server stops (<see cref="DisposeAsync"/>).</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static X509Certificate2? LoadCertificate(OmnibusServerOptions options)
