@@ -17,7 +17,9 @@ internal static class BenchCommand
 
     private static readonly Option<int> Size = new("--size") { Description = "Body size in bytes.", DefaultValueFactory = _ => 100 };
 
-    private static readonly Option<int> Publishers = new("--publishers") { Description = "Concurrent publishers (each keeps 256 publishes outstanding).", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> Publishers = new("--publishers") { Description = "Concurrent publishers (each keeps --window publishes outstanding).", DefaultValueFactory = _ => 1 };
+
+    private static readonly Option<int> Window = new("--window") { Description = "Publishes each publisher keeps outstanding (pipelining).", DefaultValueFactory = _ => 1000 };
 
     private static readonly Option<int> Consumers = new("--consumers") { Description = "Subscriptions in the consumer group.", DefaultValueFactory = _ => 1 };
 
@@ -39,7 +41,7 @@ internal static class BenchCommand
         var command = new Command("bench", "End-to-end load test: publish and consume N messages, then a table of publish msg/s, end-to-end msg/s, p50/p99 latency and errors. "
             + "Without --connect or $OMNIBUS_CONNECT: an embedded broker in a temporary directory, inside this process.")
         {
-            Messages, Size, Publishers, Consumers, Concurrency, Topic, PubCommand.Qos, Timeout, Json,
+            Messages, Size, Publishers, Window, Consumers, Concurrency, Topic, PubCommand.Qos, Timeout, Json,
         };
         ClientConnection.AddTo(command);
         command.SetAction(RunAsync);
@@ -53,6 +55,7 @@ internal static class BenchCommand
             InputParsers.RequireRange("--messages", parse.GetValue(Messages), 1, 100_000_000),
             InputParsers.RequireRange("--size", parse.GetValue(Size), 0, 64 * 1024 * 1024),
             InputParsers.RequireRange("--publishers", parse.GetValue(Publishers), 1, 1024),
+            InputParsers.RequireRange("--window", parse.GetValue(Window), 1, 100_000),
             InputParsers.RequireRange("--consumers", parse.GetValue(Consumers), 1, 1024),
             InputParsers.RequireRange("--concurrency", parse.GetValue(Concurrency), 1, 10_000),
             InputParsers.ParseDuration("--timeout", parse.GetRequiredValue(Timeout)));

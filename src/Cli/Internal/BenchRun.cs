@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Omnibus.Cli.Internal;
 
 /// <summary>What <c>omnibus bench</c> runs: how many messages of what size, by how many publishers and consumers.</summary>
-internal sealed record BenchSettings(string Topic, int Messages, int Size, int Publishers, int Consumers, int Concurrency, TimeSpan Timeout);
+internal sealed record BenchSettings(string Topic, int Messages, int Size, int Publishers, int Window, int Consumers, int Concurrency, TimeSpan Timeout);
 
 /// <summary>
 /// One end-to-end run in this process: consumers subscribe first, then publishers send every message with its sequence
@@ -13,8 +13,6 @@ internal sealed record BenchSettings(string Topic, int Messages, int Size, int P
 /// </summary>
 internal sealed class BenchRun
 {
-    /// <summary>Publishes outstanding per publisher: pipelining, as a real producer would, without unbounded memory.</summary>
-    private const int Window = 256;
     private const string SequenceHeader = "omnibus-bench-seq";
     private const string SentHeader = "omnibus-bench-sent";
 
@@ -82,14 +80,14 @@ internal sealed class BenchRun
     {
         var body = new byte[_settings.Size];
         Array.Fill(body, (byte)'x');
-        var pending = new Queue<ValueTask>(Window);
+        var pending = new Queue<ValueTask>(_settings.Window);
         for (var seq = publisher; seq < _settings.Messages; seq += _settings.Publishers)
         {
             var message = new Message(body);
             message.Headers[SequenceHeader] = seq.ToString(CultureInfo.InvariantCulture);
             message.Headers[SentHeader] = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture);
             pending.Enqueue(StartPublish(broker, message, cancellationToken));
-            if (pending.Count >= Window)
+            if (pending.Count >= _settings.Window)
             {
                 await SettleAsync(pending.Dequeue()).ConfigureAwait(false);
             }
