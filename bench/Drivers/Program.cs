@@ -1,7 +1,7 @@
 using System.Globalization;
 using Omnibus.Bench.Drivers;
 
-// The kafka:// and amqp:// drivers against their raw clients, same process, same run (bench/Drivers/RESULTS.md):
+// The kafka:// and amqp:// drivers against their raw clients, same process, same run (docs/benchmarks.md, "Kafka and RabbitMQ drivers"):
 //   dotnet run -c Release --project bench/Drivers -- --broker kafka|rabbitmq|all [--messages N] [--runs R] [--window W]
 //     [--prefetch P] [--concurrency C] [--case publish|consume|all] [--kafka-extra &k=v]
 // Defaults: N = 100,000 for Kafka (at most: the mock cluster keeps 5 MiB per partition) and 50,000 for RabbitMQ,
