@@ -78,7 +78,9 @@ var stopping = lifetime.ApplicationStopping;
 
 logger.LogInformation("Function app running on {Connection}. Type order JSON lines to publish them to 'orders', e.g. {Example}; Ctrl+C to stop", ConnectionString.Parse(connection).ToString(), """{"orderId":"o-1","customerId":"c-1","amount":12.5,"items":["book"]}""");
 await feeder.PublishDemoOrdersAsync(demo, stopping);
-var input = feeder.PublishStandardInputAsync(stopping);
+// On its own thread: reading a redirected or terminal standard input blocks its caller (Console.In reads synchronously),
+// and the main thread must stay free to stop the host on Ctrl+C or SIGTERM.
+var input = Task.Run(() => feeder.PublishStandardInputAsync(stopping), CancellationToken.None);
 
 if (exitWhenIdle)
 {

@@ -33,7 +33,10 @@ public sealed class CliProcess : IAsyncDisposable
     public string Stderr => Snapshot(_stderr);
 
     /// <summary>Starts <c>omnibus <paramref name="args"/></c>; standard input stays open until <see cref="CloseInputAsync"/>.</summary>
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartDll(Path.Combine(ToolDirectory, "omnibus.dll"), null, args);
+
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> <paramref name="args"/></c> in <paramref name="workingDirectory"/> (another app, e.g. the sample).</summary>
+    public static CliProcess StartDll(string dll, string? workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -44,7 +47,8 @@ public sealed class CliProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(Path.Combine(ToolDirectory, "omnibus.dll"));
+        info.WorkingDirectory = workingDirectory ?? string.Empty;
+        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -104,7 +104,14 @@ internal static class ServerCommand
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
-            stop.Cancel();
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A second signal (or the command line's own handler) raced the end of this command: already stopping.
+            }
         }
 
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
