@@ -23,7 +23,7 @@ internal static class BenchCommand
 
     private static readonly Option<int> Consumers = new("--consumers") { Description = "Subscriptions in the consumer group.", DefaultValueFactory = _ => 1 };
 
-    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Messages each consumer handles at once.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Messages each consumer handles at once (the handler does no work: 1 is fastest).", DefaultValueFactory = _ => 1 };
 
     private static readonly Option<string?> Topic = new("--topic") { Description = "The topic to use. Default: a new bench-<random> topic." };
 
@@ -53,7 +53,7 @@ internal static class BenchCommand
         var settings = new BenchSettings(
             parse.GetValue(Topic) ?? "bench-" + Guid.NewGuid().ToString("N")[..8],
             InputParsers.RequireRange("--messages", parse.GetValue(Messages), 1, 100_000_000),
-            InputParsers.RequireRange("--size", parse.GetValue(Size), 0, 64 * 1024 * 1024),
+            InputParsers.RequireRange("--size", parse.GetValue(Size), BenchRun.StampBytes, 64 * 1024 * 1024),
             InputParsers.RequireRange("--publishers", parse.GetValue(Publishers), 1, 1024),
             InputParsers.RequireRange("--window", parse.GetValue(Window), 1, 100_000),
             InputParsers.RequireRange("--consumers", parse.GetValue(Consumers), 1, 1024),

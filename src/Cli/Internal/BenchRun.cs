@@ -13,8 +13,8 @@ internal sealed record BenchSettings(string Topic, int Messages, int Size, int P
 /// </summary>
 internal sealed class BenchRun
 {
-    private const string SequenceHeader = "omnibus-bench-seq";
-    private const string SentHeader = "omnibus-bench-sent";
+    /// <summary>Each body starts with its sequence number (int32) and send time (int64 Stopwatch ticks), little-endian.</summary>
+    public const int StampBytes = 12;
 
     private readonly BenchSettings _settings;
     private readonly long[] _latencies;
@@ -78,14 +78,14 @@ internal sealed class BenchRun
 
     private async Task PublishAsync(IBroker broker, int publisher, CancellationToken cancellationToken)
     {
-        var body = new byte[_settings.Size];
-        Array.Fill(body, (byte)'x');
         var pending = new Queue<ValueTask>(_settings.Window);
         for (var seq = publisher; seq < _settings.Messages; seq += _settings.Publishers)
         {
+            var body = new byte[_settings.Size];
+            body.AsSpan(StampBytes).Fill((byte)'x');
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(body, seq);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(4), Stopwatch.GetTimestamp());
             var message = new Message(body);
-            message.Headers[SequenceHeader] = seq.ToString(CultureInfo.InvariantCulture);
-            message.Headers[SentHeader] = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture);
             pending.Enqueue(StartPublish(broker, message, cancellationToken));
             if (pending.Count >= _settings.Window)
             {
@@ -128,8 +128,10 @@ internal sealed class BenchRun
     private ValueTask HandleAsync(Message message, CancellationToken cancellationToken)
     {
         var now = Stopwatch.GetTimestamp();
-        if (int.TryParse(message.GetHeader(SequenceHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq < _latencies.Length
-            && long.TryParse(message.GetHeader(SentHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var sent)
+        var stamp = message.Body.Span;
+        if (stamp.Length >= StampBytes
+            && System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(stamp) is var seq && seq >= 0 && seq < _latencies.Length
+            && System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(stamp[4..]) is var sent
             && Interlocked.CompareExchange(ref _latencies[seq], Math.Max(0, now - sent), -1) == -1)
         {
             Volatile.Write(ref _lastReceived, now);
