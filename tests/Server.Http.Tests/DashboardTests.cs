@@ -25,6 +25,8 @@ public sealed partial class DashboardTests
         try
         {
             await api.WaitForAsync("/v1/topics", t => t.RateOf("clicks") > 0, "a nonzero rate on clicks");
+            // The chart draws its line from two points of the throughput history (a point needs two samples).
+            await api.WaitForAsync("/v1/throughput", t => t.GetProperty("points").GetArrayLength() >= 2, "two throughput points for the chart line");
             var topics = await api.GetJsonAsync("/v1/topics");
             var groups = await api.GetJsonAsync("/v1/groups");
             var url = new Uri(server.Address, $"/?token={Token}");
