@@ -1,3 +1,4 @@
+using Omnibus.Bench;
 using System.Globalization;
 using Omnibus.Bench.Drivers;
 

@@ -37,7 +37,8 @@ public static class DeadLetter
     /// <see cref="HeaderNames.OriginalTopic"/> (else <paramref name="topic"/>) without the error headers, under a new id,
     /// and only then acknowledged in the dead-letter topic: a crash mid-way can replay a message twice, never lose one.
     /// The replay reads as consumer group <see cref="DeadLetterReplayOptions.Group"/>, so a second replay continues after
-    /// the first. It stops when the group has nothing left (or nothing arrived for <see cref="DeadLetterReplayOptions.IdleTimeout"/>)
+    /// the first. With a driver that can be inspected (<see cref="IBrokerAdmin"/>) it moves at most the dead letters
+    /// waiting when it starts (none waiting: 0 at once), so a consumer that still fails cannot keep it running. It stops when the group has nothing left (or nothing arrived for <see cref="DeadLetterReplayOptions.IdleTimeout"/>)
     /// or after <see cref="DeadLetterReplayOptions.Max"/> messages. Returns how many were replayed.
     /// </summary>
     public static async Task<int> ReplayAsync(IBroker broker, string topic, DeadLetterReplayOptions? options = null, CancellationToken cancellationToken = default)
@@ -47,13 +48,24 @@ public static class DeadLetter
         options ??= new DeadLetterReplayOptions();
         options.Validate();
         var source = options.DeadLetterTopic ?? topic + ".dlq";
+        var max = options.Max;
+        if ((broker as Broker)?.Driver is IBrokerAdmin admin)
+        {
+            // Only what waits now: a consumer that still fails would otherwise feed the replay its own dead letters forever.
+            max = (int)Math.Min(max, await WaitingAsync(admin, source, options.Group, cancellationToken).ConfigureAwait(false));
+            if (max == 0)
+            {
+                return 0;
+            }
+        }
+
         var replayed = 0;
         var lastProgress = Environment.TickCount64;
         var subscription = await broker.SubscribeAsync(
             new SubscriptionOptions(source, options.Group) { StartFrom = StartPosition.Earliest, Concurrency = 1, DeadLetterTopic = source + ".unreplayable" },
             async (message, ct) =>
             {
-                if (Volatile.Read(ref replayed) >= options.Max)
+                if (Volatile.Read(ref replayed) >= max)
                 {
                     await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false); // not taken: released when the replay closes
                 }
@@ -67,7 +79,7 @@ public static class DeadLetter
         await using (subscription.ConfigureAwait(false))
         {
             var backlog = (broker as Broker)?.Driver as IBacklogSource;
-            while (Volatile.Read(ref replayed) < options.Max)
+            while (Volatile.Read(ref replayed) < max)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
                 if (backlog is not null && await backlog.GetBacklogAsync(source, options.Group, cancellationToken).ConfigureAwait(false) == 0)
@@ -83,6 +95,19 @@ public static class DeadLetter
         }
 
         return replayed;
+    }
+
+    /// <summary>Dead letters <paramref name="group"/> has not taken yet: its lag, or everything stored when it never ran.</summary>
+    private static async Task<long> WaitingAsync(IBrokerAdmin admin, string deadLetterTopic, string group, CancellationToken cancellationToken)
+    {
+        var groups = await admin.GetGroupsAsync(deadLetterTopic, cancellationToken).ConfigureAwait(false);
+        if (groups.FirstOrDefault(g => g.Group == group) is { } existing)
+        {
+            return existing.Lag;
+        }
+
+        var topics = await admin.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
+        return topics.FirstOrDefault(t => t.Name == deadLetterTopic)?.Messages ?? 0;
     }
 
     private static Message Revive(Message dead)

@@ -100,34 +100,11 @@ internal sealed partial class HttpApi
             return problem!;
         }
 
-        // Only what waits now: a consumer that still fails would otherwise feed the replay its own dead letters forever.
-        var pending = await PendingReplayAsync(deadLetterTopic, context.RequestAborted).ConfigureAwait(false);
-        var replayed = pending == 0 ? 0
-            : await DeadLetter.ReplayAsync(_broker, topic, new DeadLetterReplayOptions { Max = (int)Math.Min(max, pending) }, context.RequestAborted).ConfigureAwait(false);
+        // The replay itself moves only what waits now where the driver can say; elsewhere one request moves at most DefaultReplayMax.
+        var limit = _admin is null ? Math.Min(max, DefaultReplayMax) : max;
+        var replayed = await DeadLetter.ReplayAsync(_broker, topic, new DeadLetterReplayOptions { Max = limit }, context.RequestAborted).ConfigureAwait(false);
         HttpLog.Replayed(_logger, replayed, deadLetterTopic, topic);
         return Results.Json(new ReplayResult(topic, deadLetterTopic, replayed), HttpJson.Default.ReplayResult);
-    }
-
-    /// <summary>
-    /// Dead letters the replay group has not taken yet: its lag, or everything stored when it has never run; without
-    /// <see cref="Drivers.IBrokerAdmin"/>, <see cref="DefaultReplayMax"/>.
-    /// </summary>
-    private async Task<long> PendingReplayAsync(string deadLetterTopic, CancellationToken cancellationToken)
-    {
-        if (_admin is null)
-        {
-            return DefaultReplayMax;
-        }
-
-        var replayGroup = new DeadLetterReplayOptions().Group;
-        var groups = await _admin.GetGroupsAsync(deadLetterTopic, cancellationToken).ConfigureAwait(false);
-        if (groups.FirstOrDefault(g => g.Group == replayGroup) is { } group)
-        {
-            return group.Lag;
-        }
-
-        var topics = await _admin.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
-        return topics.FirstOrDefault(t => t.Name == deadLetterTopic)?.Messages ?? 0;
     }
 
     private static MessageView View(Message message)

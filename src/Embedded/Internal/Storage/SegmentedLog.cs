@@ -68,6 +68,9 @@ internal sealed partial class SegmentedLog : IDisposable, IAsyncDisposable
     /// <summary>Gets the number of segment files.</summary>
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
+    /// <summary>Bytes of the records readers can see, over every segment (no I/O).</summary>
+    public long ReadableBytes => Volatile.Read(ref _segments).Sum(segment => segment.ReadableBytes);
+
     /// <summary>Gets how many fsyncs this log issued; tests use it to check that group commit batches.</summary>
     internal long FsyncCount => Interlocked.Read(ref _fsyncCount);
 

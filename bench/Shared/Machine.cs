@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Omnibus.Bench.EndToEnd;
+namespace Omnibus.Bench;
 
-/// <summary>What the numbers were measured on, and the process's memory as the kernel sees it.</summary>
+/// <summary>What the numbers were measured on, how busy it was, and the process's memory as the kernel sees it. Shared by the bench harnesses.</summary>
 internal static class Machine
 {
     public static string Describe()
@@ -12,6 +12,10 @@ internal static class Machine
             : null;
         return $"{model ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
     }
+
+    /// <summary>The 1-minute load average, to show how busy the shared machine was.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     /// <summary>VmRSS and VmHWM (peak) of this process in MiB, from /proc/self/status; WorkingSet64 elsewhere.</summary>
     public static (double Rss, double Peak) ResidentMiB()
