@@ -38,8 +38,17 @@ public sealed class Broker : IBroker
     /// <inheritdoc />
     public BrokerFeatures Features => _driver.Features;
 
-    /// <summary>The driver behind this broker.</summary>
-    public IBrokerDriver Driver => _driver;
+    /// <inheritdoc />
+    public string Scheme => _driver.Scheme;
+
+    /// <inheritdoc />
+    public IBrokerAdmin? Admin => _driver.Admin;
+
+    /// <inheritdoc />
+    public IBacklogSource? Backlog => _driver.Backlog;
+
+    /// <summary>The driver behind this broker (the core's own machinery only: callers use the members above).</summary>
+    internal IBrokerDriver Driver => _driver;
 
     /// <summary>Creates a broker for <paramref name="connectionString"/>. Does not connect yet.</summary>
     /// <exception cref="OmnibusConfigurationException">Unknown scheme, unknown or unsupported option, or a bad value.</exception>
@@ -48,7 +57,14 @@ public sealed class Broker : IBroker
         options ??= BrokerClientOptions.Default;
         var registry = options.Registry ?? BrokerRegistry.Default;
         var (parsed, factory) = registry.Resolve(connectionString);
-        var broker = new Broker(factory.Create(parsed, options.LoggerFactory), options);
+        var reconnect = new RetryBackoff
+        {
+            Initial = factory.Options.GetDuration(parsed, DriverOptionTable.ReconnectDelay.Name),
+            Max = TimeSpan.FromMilliseconds(Math.Max(
+                factory.Options.GetDuration(parsed, DriverOptionTable.ReconnectMaxDelay.Name).TotalMilliseconds,
+                factory.Options.GetDuration(parsed, DriverOptionTable.ReconnectDelay.Name).TotalMilliseconds)),
+        };
+        var broker = new Broker(factory.Create(parsed, options.LoggerFactory), options with { Reconnect = options.Reconnect ?? reconnect });
         Log.BrokerCreated(options.LoggerFactory.CreateLogger<Broker>(), broker.Name, parsed.ToString());
         return broker;
     }
@@ -59,6 +75,11 @@ public sealed class Broker : IBroker
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfClosed();
         TopicName.Validate(topic, nameof(topic));
+        if (message.DeliverAfter is not null || message.TimeToLive is not null)
+        {
+            CheckPublish(message);
+        }
+
         var activity = MessageTracing.StartPublish(_driver.Scheme, topic, message);
         var pending = _driver.PublishAsync(topic, message, cancellationToken);
         if (activity is null && pending.IsCompletedSuccessfully)
@@ -83,7 +104,9 @@ public sealed class Broker : IBroker
         var activities = new System.Diagnostics.Activity?[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            activities[i] = MessageTracing.StartPublish(_driver.Scheme, topic, messages[i] ?? throw new ArgumentException($"Entry {i} of the batch is null.", nameof(messages)));
+            var message = messages[i] ?? throw new ArgumentException($"Entry {i} of the batch is null.", nameof(messages));
+            CheckPublish(message);
+            activities[i] = MessageTracing.StartPublish(_driver.Scheme, topic, message);
         }
 
         var result = await _driver.PublishBatchAsync(topic, messages, cancellationToken).ConfigureAwait(false);
@@ -120,6 +143,15 @@ public sealed class Broker : IBroker
         return StartAsync(options, null, handler, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public ValueTask<IDeliverySource> OpenDeliveriesAsync(SubscriptionOptions options, bool batch = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ThrowIfClosed();
+        Check(options, batch);
+        return _driver.OpenAsync(new ConsumerSpec(options, batch), cancellationToken);
+    }
+
     /// <summary>Closes every subscription (draining each), then the driver. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -138,16 +170,7 @@ public sealed class Broker : IBroker
     {
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfClosed();
-        options.Validate();
-        if (options.Ordering == MessageOrdering.ByKey && !_driver.Features.KeyOrdering)
-        {
-            throw new OmnibusConfigurationException(nameof(options.Ordering), $"Ordering = ByKey is not possible on the {_driver.Scheme}:// driver, which does not keep per-key order: allowed is None.");
-        }
-
-        if (options.Ordering == MessageOrdering.ByKey && batchHandler is not null)
-        {
-            throw new OmnibusConfigurationException(nameof(options.Ordering), "Ordering = ByKey cannot be combined with batch handling: allowed is None for a batch subscription.");
-        }
+        Check(options, batchHandler is not null);
 
         if (handler is not null)
         {
@@ -157,7 +180,7 @@ public sealed class Broker : IBroker
             }
         }
 
-        var runner = new SubscriptionRunner(this, _driver, options, handler, batchHandler, _options.LoggerFactory);
+        var runner = new SubscriptionRunner(this, _driver, new ConsumerSpec(options, batchHandler is not null), handler, batchHandler, _options);
         _subscriptions.TryAdd(runner, 0);
         try
         {
@@ -170,6 +193,35 @@ public sealed class Broker : IBroker
         }
 
         return runner;
+    }
+
+    /// <summary>Options the driver cannot honour fail here, at subscribe, never later.</summary>
+    private void Check(SubscriptionOptions options, bool batch)
+    {
+        options.Validate();
+        if (options.Ordering == MessageOrdering.ByKey && !_driver.Features.KeyOrdering)
+        {
+            throw new OmnibusConfigurationException(nameof(options.Ordering), $"Ordering = ByKey is not possible on the {_driver.Scheme}:// driver, which does not keep per-key order: allowed is None.");
+        }
+
+        if (options.Ordering == MessageOrdering.ByKey && batch)
+        {
+            throw new OmnibusConfigurationException(nameof(options.Ordering), "Ordering = ByKey cannot be combined with batch handling: allowed is None for a batch subscription.");
+        }
+    }
+
+    /// <summary>Publishing options the driver cannot honour fail at the publish, never silently.</summary>
+    private void CheckPublish(Message message)
+    {
+        if (message.DeliverAfter is { } delay && delay > TimeSpan.Zero && !_driver.Features.DelayedDelivery)
+        {
+            throw FeatureNotSupportedException.For(_driver.Scheme, nameof(Message.DeliverAfter), "this broker cannot hold a message back; publish without DeliverAfter, or schedule it in the application.");
+        }
+
+        if (message.TimeToLive is not null && !_driver.Features.TimeToLive)
+        {
+            throw FeatureNotSupportedException.For(_driver.Scheme, nameof(Message.TimeToLive), "this broker cannot expire a message; publish without TimeToLive.");
+        }
     }
 
     private async ValueTask AwaitPublish(ValueTask pending, string topic, System.Diagnostics.Activity? activity)

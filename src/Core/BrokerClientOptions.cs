@@ -18,6 +18,13 @@ public sealed record BrokerClientOptions
     /// <summary>The registry that resolves connection strings. Default <see cref="BrokerRegistry.Default"/>.</summary>
     public BrokerRegistry? Registry { get; init; }
 
+    /// <summary>
+    /// How long a subscription waits before it resubscribes after its consumer was lost (a broker restart, a dropped
+    /// connection): one policy for every driver. Null: the connection string's <c>reconnectDelay</c> and
+    /// <c>reconnectMaxDelay</c> (500 ms doubling to 30 s).
+    /// </summary>
+    public RetryBackoff? Reconnect { get; init; }
+
     /// <summary>Handler middleware, outermost first, applied to every subscription of this broker.</summary>
     public IReadOnlyList<HandlerMiddleware> Middleware { get; init; } = [];
 }

@@ -11,11 +11,14 @@ namespace Omnibus;
 /// <summary>
 /// Maps connection-string schemes to driver factories. <see cref="Default"/> knows <c>memory://</c> and every
 /// driver assembly that announces itself with <see cref="OmnibusDriverAttribute"/>, whether already loaded or
-/// lying beside the application (<c>Omnibus.Drivers.*.dll</c>, <c>Omnibus.Embedded.dll</c>). Thread-safe.
+/// lying beside the application (any <c>Omnibus.*.dll</c> whose metadata carries the attribute). Thread-safe.
 /// </summary>
 public sealed class BrokerRegistry
 {
-    /// <summary>Schemes Omnibus has drivers for, with the package that brings each.</summary>
+    /// <summary>
+    /// Schemes Omnibus has drivers for, with the package that brings each: only for the error that tells a user which
+    /// package to add. Discovery does not use it.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> KnownSchemes = new Dictionary<string, string>
     {
         ["memory"] = "Omnibus.Core",
@@ -80,14 +83,7 @@ public sealed class BrokerRegistry
             throw new OmnibusConfigurationException("scheme", $"No driver is registered for scheme '{parsed.Scheme}' (connection string '{parsed}'). Registered: {registered}. {hint}");
         }
 
-        foreach (var name in parsed.Options.Keys)
-        {
-            if (!factory.Options.ContainsKey(name))
-            {
-                throw UnknownOption(parsed, name, factory);
-            }
-        }
-
+        factory.Options.Validate(parsed);
         return (parsed, factory);
     }
 
@@ -99,15 +95,6 @@ public sealed class BrokerRegistry
         return factory.Create(parsed, loggerFactory ?? NullLoggerFactory.Instance);
     }
 
-    private static OmnibusConfigurationException UnknownOption(ConnectionString parsed, string name, IBrokerDriverFactory factory)
-    {
-        var accepted = factory.Options.Keys.Order(StringComparer.Ordinal).ToArray();
-        var closest = accepted.MinBy(a => EditDistance.Between(a.ToLowerInvariant(), name.ToLowerInvariant()));
-        var suggestion = closest is not null && EditDistance.Between(closest.ToLowerInvariant(), name.ToLowerInvariant()) <= 2 ? $" Did you mean '{closest}'?" : string.Empty;
-        var list = accepted.Length == 0 ? "none" : string.Join(", ", accepted.Select(a => $"{a} ({factory.Options[a]})"));
-        return new OmnibusConfigurationException(name, $"Option '{name}' is not supported by the {parsed.Scheme}:// driver.{suggestion} Supported options: {list}.");
-    }
-
     private static BrokerRegistry CreateDefault()
     {
         var registry = new BrokerRegistry().Register(new MemoryDriverFactory());
@@ -116,15 +103,13 @@ public sealed class BrokerRegistry
             registry.Register(assembly);
         }
 
-        // Driver packages referenced by the app but not yet loaded: load those that sit beside it.
+        // Driver packages referenced by the app but not loaded yet: every Omnibus.*.dll beside it whose metadata
+        // announces a driver (read without loading it, so the others stay unloaded). No driver is named here.
         var loaded = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var candidates = Directory.EnumerateFiles(AppContext.BaseDirectory, "Omnibus.Drivers.*.dll")
-            .Append(Path.Combine(AppContext.BaseDirectory, "Omnibus.Embedded.dll"))
-            .Where(File.Exists);
-        foreach (var path in candidates)
+        foreach (var path in Directory.EnumerateFiles(AppContext.BaseDirectory, "Omnibus.*.dll"))
         {
             var name = Path.GetFileNameWithoutExtension(path);
-            if (!loaded.Contains(name))
+            if (!loaded.Contains(name) && DriverAssemblyProbe.AnnouncesDriver(path))
             {
                 registry.Register(Assembly.Load(new AssemblyName(name)));
             }

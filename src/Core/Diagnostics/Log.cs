@@ -34,4 +34,16 @@ internal static partial class Log
 
     [LoggerMessage(1010, LogLevel.Information, "Broker {Name} connected through {ConnectionString}")]
     public static partial void BrokerCreated(ILogger logger, string name, string connectionString);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Consumer of topic {Topic}, group {Group} on {Driver}:// was lost; resubscribing with backoff")]
+    public static partial void ConsumerLost(ILogger logger, Exception error, string topic, string group, string driver);
+
+    [LoggerMessage(1012, LogLevel.Information, "Resubscribed to topic {Topic}, group {Group} on {Driver}:// after {Attempts} attempt(s)")]
+    public static partial void Resubscribed(ILogger logger, string topic, string group, string driver, int attempts);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Resubscribing to topic {Topic}, group {Group} on {Driver}:// failed (attempt {Attempt}): {Reason}; next try in {Delay}")]
+    public static partial void ResubscribeFailed(ILogger logger, string topic, string group, string driver, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Closing the lost consumer of topic {Topic}, group {Group} failed")]
+    public static partial void ConsumerCloseFailed(ILogger logger, Exception error, string topic, string group);
 }

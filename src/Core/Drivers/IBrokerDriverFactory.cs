@@ -11,12 +11,13 @@ public interface IBrokerDriverFactory
     /// <summary>The schemes it serves, lower case, e.g. <c>amqp</c> and <c>amqps</c>.</summary>
     IReadOnlyList<string> Schemes { get; }
 
-    /// <summary>Every query option the driver understands, name to a short description of its allowed values.</summary>
-    IReadOnlyDictionary<string, string> Options { get; }
+    /// <summary>Every connection-string option the driver understands, with type, default and allowed values.</summary>
+    DriverOptionTable Options { get; }
 
     /// <summary>
-    /// Creates a driver without connecting. Throws <see cref="OmnibusConfigurationException"/> for a bad value;
-    /// option names were already checked against <see cref="Options"/>.
+    /// Creates a driver without connecting. Every option name and value was already checked against
+    /// <see cref="Options"/>; throws <see cref="OmnibusConfigurationException"/> for a combination it cannot honour
+    /// (e.g. a TLS option on a plaintext connection).
     /// </summary>
     IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory);
 }

@@ -25,22 +25,32 @@ internal sealed partial class SubscriptionRunner : ISubscription
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _pendingAcks = new();
     private readonly TagList _tags;
     private readonly object _gate = new();
-    private IDeliverySource? _source;
+    private readonly RetryBackoff _reconnect;
+    private ResubscribingSource? _source;
     private Task _workers = Task.CompletedTask;
     private Task? _closing;
 
-    public SubscriptionRunner(Broker owner, IBrokerDriver driver, SubscriptionOptions options, MessageHandler? handler, BatchHandler? batchHandler, ILoggerFactory loggerFactory)
+    public SubscriptionRunner(Broker owner, IBrokerDriver driver, ConsumerSpec spec, MessageHandler? handler, BatchHandler? batchHandler, BrokerClientOptions clientOptions)
     {
         _owner = owner;
         _driver = driver;
-        Options = options;
+        Spec = spec;
         _handler = handler;
         _batchHandler = batchHandler;
-        _log = loggerFactory.CreateLogger<Broker>();
-        _tags = OmnibusTelemetry.Tags(driver.Scheme, options.Topic, options.Group);
+        _log = clientOptions.LoggerFactory.CreateLogger<Broker>();
+        _reconnect = clientOptions.Reconnect ?? DefaultReconnect;
+        _tags = OmnibusTelemetry.Tags(driver.Scheme, spec.Topic, spec.Group);
     }
 
-    public SubscriptionOptions Options { get; }
+    /// <summary>Resubscription backoff of a broker built without a connection string: 500 ms doubling to 30 s.</summary>
+    internal static readonly RetryBackoff DefaultReconnect = new() { Initial = TimeSpan.FromMilliseconds(500), Max = TimeSpan.FromSeconds(30) };
+
+    public ConsumerSpec Spec { get; }
+
+    public SubscriptionOptions Options => Spec.Options;
+
+    /// <summary>Times the consumer was lost and opened again.</summary>
+    public int Resubscriptions => _source?.Resubscriptions ?? 0;
 
     public Task Completion => _completion.Task;
 
@@ -48,7 +58,9 @@ internal sealed partial class SubscriptionRunner : ISubscription
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _source = await _driver.OpenAsync(Options, cancellationToken).ConfigureAwait(false);
+        var source = new ResubscribingSource(_driver, Spec, _reconnect, _log);
+        await source.OpenAsync(cancellationToken).ConfigureAwait(false);
+        _source = source;
         var count = Options.Concurrency;
         var loops = _batchHandler is not null ? Enumerable.Range(0, count).Select(_ => Task.Run(BatchLoopAsync))
             : Options.Ordering == MessageOrdering.ByKey ? StartLanes()
@@ -101,7 +113,7 @@ internal sealed partial class SubscriptionRunner : ISubscription
     {
         if (workers.Exception is { } error)
         {
-            // The delivery source failed: this subscription cannot go on. Say so and release what it holds.
+            // The delivery source failed in a way resubscribing cannot mend (a configuration error): say so, release what it holds.
             Log.SourceFailed(_log, error.GetBaseException(), Options.Topic, Options.Group);
             _completion.TrySetException(error.GetBaseException());
             _ = CloseAsync();

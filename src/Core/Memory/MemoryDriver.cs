@@ -45,10 +45,12 @@ internal sealed class MemoryDriver : IBrokerDriver, IBacklogSource
         return new ValueTask<PublishBatchResult>(new PublishBatchResult(new Exception?[messages.Count]));
     }
 
-    public ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken)
+    public IBacklogSource Backlog => this;
+
+    public ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        var group = _state.Topic(options.Topic).JoinGroup(options.Group, options.StartFrom);
+        var group = _state.Topic(spec.Topic).JoinGroup(spec.Group, spec.StartFrom);
         var consumer = new MemoryConsumer(group, c => _consumers.TryRemove(c, out _));
         _consumers.TryAdd(consumer, 0);
         return new ValueTask<IDeliverySource>(consumer);

@@ -24,11 +24,10 @@ public sealed class MemoryDriverFactory : IBrokerDriverFactory
     public IReadOnlyList<string> Schemes { get; } = ["memory"];
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string>
-    {
-        ["retention"] = $"messages kept per topic for new groups starting from Earliest, 0 to 10000000, default {DefaultRetention}",
-        ["dedupeWindow"] = $"idempotency ids remembered per topic, 0 to 10000000, default {DefaultDedupeWindow}",
-    };
+    public DriverOptionTable Options { get; } = new(
+        "memory",
+        DriverOption.Int32("retention", DefaultRetention, 0, 10_000_000, "Messages kept per topic for new groups starting from Earliest"),
+        DriverOption.Int32("dedupeWindow", DefaultDedupeWindow, 0, 10_000_000, "Idempotency ids remembered per topic"));
 
     /// <inheritdoc />
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)
@@ -39,8 +38,8 @@ public sealed class MemoryDriverFactory : IBrokerDriverFactory
             throw new OmnibusConfigurationException("credentials", "The memory:// driver takes no user name or password: allowed is 'memory://' or 'memory://name'.");
         }
 
-        var retention = connectionString.GetInt32("retention", DefaultRetention, 0, 10_000_000);
-        var window = connectionString.GetInt32("dedupeWindow", DefaultDedupeWindow, 0, 10_000_000);
+        var retention = Options.GetInt32(connectionString, "retention");
+        var window = Options.GetInt32(connectionString, "dedupeWindow");
         var name = connectionString.Location.Trim('/');
         var state = name.Length == 0 ? new MemoryState(retention, window) : MemoryState.Named(name, retention, window);
         return new MemoryDriver(state);
