@@ -25,7 +25,7 @@ public sealed class EmbeddedDriverFactory : IBrokerDriverFactory
     public IReadOnlyList<string> Schemes { get; } = ["embedded"];
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Options => EmbeddedSettings.Descriptions;
+    public DriverOptionTable Options => EmbeddedSettings.Table;
 
     /// <inheritdoc />
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)

@@ -13,7 +13,7 @@ public sealed class FlakyDriverFactory(FlakyControl control) : IBrokerDriverFact
 {
     public IReadOnlyList<string> Schemes { get; } = ["flaky"];
 
-    public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string>();
+    public DriverOptionTable Options { get; } = new("flaky");
 
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory) =>
         new FlakyDriver(new MemoryDriverFactory().Create(ConnectionString.Parse("memory://" + connectionString.Location), loggerFactory), control);
@@ -86,13 +86,15 @@ internal sealed class FlakyDriver(IBrokerDriver inner, FlakyControl control) : I
         return await inner.PublishBatchAsync(topic, messages, cancellationToken);
     }
 
-    public ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken) =>
+    public IBacklogSource Backlog => this;
+
+    public ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken) =>
         control.ShouldFailOpen()
-            ? throw new IOException("The broker is unreachable (test).")
-            : inner.OpenAsync(options, cancellationToken);
+            ? throw new ConnectionLostException(Scheme, "The broker is unreachable (test).")
+            : inner.OpenAsync(spec, cancellationToken);
 
     public ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken) =>
-        ((IBacklogSource)inner).GetBacklogAsync(topic, group, cancellationToken);
+        inner.Backlog!.GetBacklogAsync(topic, group, cancellationToken);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -147,7 +147,7 @@ public sealed class ParameterTypeTests
         await other.PublishAsync("from-setting", Message.FromString("via settings"));
         await host.Probe["Settings"].WaitForCountAsync(1, TestHost.Timeout);
         Assert.Equal("via settings", host.Probe["Settings"].Items[0]);
-        await Wait.UntilAsync(async () => await ((Omnibus.Drivers.IBacklogSource)other.Driver).GetBacklogAsync("from-setting", "group-from-setting", CancellationToken.None) == 0, TestHost.Timeout, "the group from the setting to acknowledge");
+        await Wait.UntilAsync(async () => await other.Backlog!.GetBacklogAsync("from-setting", "group-from-setting", CancellationToken.None) == 0, TestHost.Timeout, "the group from the setting to acknowledge");
         Assert.Contains(host.Logs.Events.Items, e => e.Id.Id == 2001 && e.Text.Contains("from-setting-dead", StringComparison.Ordinal));
     }
 }

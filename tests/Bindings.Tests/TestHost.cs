@@ -112,7 +112,7 @@ public sealed class TestHost : IAsyncDisposable
 
     /// <summary>Messages of <paramref name="topic"/> that <paramref name="group"/> has not acknowledged.</summary>
     public async Task<long> BacklogAsync(string topic, string group) =>
-        await ((Omnibus.Drivers.IBacklogSource)Broker.Driver).GetBacklogAsync(topic, group, CancellationToken.None) ?? -1;
+        await Broker.Backlog!.GetBacklogAsync(topic, group, CancellationToken.None) ?? -1;
 
     public async ValueTask DisposeAsync()
     {

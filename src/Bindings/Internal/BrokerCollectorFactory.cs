@@ -30,7 +30,7 @@ internal sealed class BrokerCollectorFactory
             headers = [.. headers, new(BrokerAttribute.CorrelationIdHeader, correlationId)];
         }
 
-        return new BrokerAsyncCollector(broker, broker.Driver.Scheme, attribute.Topic, string.IsNullOrEmpty(attribute.Key) ? null : attribute.Key, headers);
+        return new BrokerAsyncCollector(broker, broker.Scheme, attribute.Topic, string.IsNullOrEmpty(attribute.Key) ? null : attribute.Key, headers);
     }
 
     /// <summary>At indexing: the parts of the attribute that hold no binding expression are checked now.</summary>

@@ -34,7 +34,7 @@ internal sealed class BrokerScaleMonitor : IScaleMonitor<BrokerScaleMetrics>, IT
         var metrics = new BrokerScaleMetrics { Timestamp = DateTime.UtcNow };
         try
         {
-            if (_cache.Get(_settings.ConnectionString).Driver is IBacklogSource source
+            if (_cache.Get(_settings.ConnectionString).Backlog is { } source
                 && await source.GetBacklogAsync(_settings.Subscription.Topic, _settings.Subscription.Group, CancellationToken.None).ConfigureAwait(false) is { } backlog)
             {
                 metrics.Backlog = backlog;

@@ -100,7 +100,7 @@ internal sealed class BrokerTriggerAttributeBindingProvider : ITriggerBindingPro
         if (options.Ordering == MessageOrdering.ByKey)
         {
             Require(!attribute.IsBatched, nameof(attribute.OrderBy), attribute.OrderBy, "None in batch mode");
-            Require(broker.Features.KeyOrdering, nameof(attribute.OrderBy), attribute.OrderBy, $"None on the {broker.Driver.Scheme}:// driver, which does not keep per-key order");
+            Require(broker.Features.KeyOrdering, nameof(attribute.OrderBy), attribute.OrderBy, $"None on the {broker.Scheme}:// driver, which does not keep per-key order");
         }
 
         return new BrokerTriggerSettings(function, connectionString, options);

@@ -2,7 +2,10 @@ using Omnibus.Drivers;
 
 namespace Omnibus.Embedded.Internal.Engine;
 
-/// <summary>One hand-over of a record. Identified by a token, so a late settlement of a redelivered record does nothing.</summary>
+/// <summary>
+/// One hand-over of a record. Settled once (the kit's <see cref="Delivery"/>); identified by a token as well, so a
+/// settlement that arrives after the group took the record back (visibility timeout, consumer closed) does nothing.
+/// </summary>
 internal sealed class EmbeddedDelivery : Delivery
 {
     private readonly ConsumerGroup _group;
@@ -25,13 +28,13 @@ internal sealed class EmbeddedDelivery : Delivery
 
     public long Token { get; }
 
-    public override ValueTask AckAsync(CancellationToken cancellationToken = default)
+    protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
     {
         var durable = _group.AckAsync(this);
         return durable.IsCompletedSuccessfully ? default : new ValueTask(durable.WaitAsync(cancellationToken));
     }
 
-    public override ValueTask NackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken = default)
+    protected override ValueTask OnNackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken)
     {
         _group.Nack(this, redeliverAfter);
         return default;

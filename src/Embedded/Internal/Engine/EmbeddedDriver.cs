@@ -76,9 +76,13 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdm
         return new PublishBatchResult(errors);
     }
 
-    public ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken)
+    public IBrokerAdmin Admin => this;
+
+    public IBacklogSource Backlog => this;
+
+    public ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
-        var group = Engine().Topic(options.Topic).JoinGroup(options.Group, options.StartFrom);
+        var group = Engine().Topic(spec.Topic).JoinGroup(spec.Group, spec.StartFrom);
         var consumer = new EmbeddedConsumer(group, _settings.Qos, Forget);
         lock (_gate)
         {

@@ -1,3 +1,4 @@
+using Omnibus.Drivers;
 using Omnibus.Embedded.Internal.Storage;
 
 namespace Omnibus.Embedded.Internal.Engine;
@@ -5,20 +6,21 @@ namespace Omnibus.Embedded.Internal.Engine;
 /// <summary>The options of an <c>embedded://</c> connection string, validated.</summary>
 internal sealed record EmbeddedSettings
 {
-    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
-    {
-        ["qos"] = "0 (at most once, no acks), 1 (at least once, default) or 2 (exactly once: publish dedupe by message id, durable acks)",
-        ["flush"] = "when the log is forced to disk: interval (default), every-write, or never (QoS 0 speed, no fsync)",
-        ["flushInterval"] = "the longest a write waits for its fsync under flush=interval, 1ms to 1s, default 5ms",
-        ["partitions"] = "partitions of a new topic, 1 to 64, default 1 (keys keep order within a partition)",
-        ["segmentBytes"] = "log segment size, 1 MiB to 1 GiB, default 64 MiB",
-        ["maxMessageBytes"] = "largest message (body, key and headers), 1 KiB to 64 MiB, default 1 MiB",
-        ["maxTopics"] = "most topics, 1 to 1000000, default 10000",
-        ["retentionBytes"] = "per partition, old segments are deleted beyond this size, 0 (unlimited, default) or at least 1 MiB",
-        ["retentionAge"] = "old segments are deleted after this long, in ms, s or m (a week is 10080m), at least 1m; default unlimited",
-        ["visibilityTimeout"] = "an unacknowledged delivery is redelivered after this long, 1s to 12h, default 5m",
-        ["dedupeWindow"] = "message ids remembered per topic for qos=2, 1 to 10000000, default 100000",
-    };
+    private const long MiB = 1024 * 1024;
+
+    public static readonly DriverOptionTable Table = new(
+        "embedded",
+        DriverOption.Int32("qos", 1, 0, 2, "0 at most once (no acks), 1 at least once, 2 exactly once (publish dedupe by message id, durable acks)"),
+        DriverOption.Choice("flush", "interval", "When the log is forced to disk: interval, every-write, or never (no fsync)", "interval", "every-write", "never"),
+        DriverOption.Duration("flushInterval", TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1), "The longest a write waits for its fsync under flush=interval"),
+        DriverOption.Int32("partitions", 1, 1, 64, "Partitions of a new topic (keys keep order within a partition)"),
+        DriverOption.Int64("segmentBytes", 64 * MiB, MiB, 1024 * MiB, "Log segment size"),
+        DriverOption.Int32("maxMessageBytes", 1024 * 1024, 1024, 64 * 1024 * 1024, "Largest message (body, key and headers)"),
+        DriverOption.Int32("maxTopics", 10_000, 1, 1_000_000, "Most topics"),
+        DriverOption.Int64("retentionBytes", 0, 0, long.MaxValue, "Per partition, old segments are deleted beyond this size; 0 unlimited, else at least 1048576"),
+        DriverOption.Duration("retentionAge", null, TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650), "Old segments are deleted after this long (a week is 10080m); unset: unlimited"),
+        DriverOption.Duration("visibilityTimeout", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromHours(12), "An unacknowledged delivery is redelivered after this long"),
+        DriverOption.Int32("dedupeWindow", 100_000, 1, 10_000_000, "Message ids remembered per topic for qos=2"));
 
     public required string DataDirectory { get; init; }
 
@@ -68,31 +70,31 @@ internal sealed record EmbeddedSettings
         }
 
         var location = cs.Location.Length == 0 ? defaultDirectory : cs.Location;
-        var retentionBytes = cs.Get("retentionBytes") is null ? (long?)null : cs.GetInt32("retentionBytes", 0, 0, int.MaxValue);
-        if (retentionBytes is > 0 and < 1024 * 1024)
+        var retentionBytes = Table.GetInt64(cs, "retentionBytes");
+        if (retentionBytes is > 0 and < MiB)
         {
-            throw cs.Invalid("retentionBytes", retentionBytes.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 (unlimited) or at least 1048576");
+            throw Table.Find("retentionBytes")!.Invalid(retentionBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), cs.Scheme);
         }
 
         return new EmbeddedSettings
         {
             DataDirectory = Path.GetFullPath(location),
-            Qos = cs.GetInt32("qos", 1, 0, 2),
-            Flush = cs.GetChoice("flush", "interval", "interval", "every-write", "never") switch
+            Qos = Table.GetInt32(cs, "qos"),
+            Flush = Table.GetChoice(cs, "flush") switch
             {
                 "every-write" => FlushPolicy.EveryWrite,
                 "never" => FlushPolicy.Never,
                 _ => FlushPolicy.Interval,
             },
-            FlushInterval = cs.GetDuration("flushInterval", TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1)),
-            Partitions = cs.GetInt32("partitions", 1, 1, 64),
-            SegmentBytes = cs.GetInt32("segmentBytes", 64 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
-            MaxMessageBytes = cs.GetInt32("maxMessageBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
-            MaxTopics = cs.GetInt32("maxTopics", 10_000, 1, 1_000_000),
+            FlushInterval = Table.GetDuration(cs, "flushInterval"),
+            Partitions = Table.GetInt32(cs, "partitions"),
+            SegmentBytes = Table.GetInt64(cs, "segmentBytes"),
+            MaxMessageBytes = Table.GetInt32(cs, "maxMessageBytes"),
+            MaxTopics = Table.GetInt32(cs, "maxTopics"),
             RetentionBytes = retentionBytes is 0 ? null : retentionBytes,
-            RetentionAge = cs.Get("retentionAge") is null ? null : cs.GetDuration("retentionAge", TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650)),
-            VisibilityTimeout = cs.GetDuration("visibilityTimeout", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromHours(12)),
-            DedupeWindow = cs.GetInt32("dedupeWindow", 100_000, 1, 10_000_000),
+            RetentionAge = Table.IsSet(cs, "retentionAge") ? Table.GetDuration(cs, "retentionAge") : null,
+            VisibilityTimeout = Table.GetDuration(cs, "visibilityTimeout"),
+            DedupeWindow = Table.GetInt32(cs, "dedupeWindow"),
         };
     }
 }
