@@ -13,7 +13,7 @@ public sealed class MemoryDriverTests
     public async Task Backlog_CountsUnacknowledged_AndDropsToZeroWhenHandled()
     {
         await using var broker = Broker.Connect("memory://");
-        var backlog = (IBacklogSource)broker.Driver;
+        var backlog = broker.Backlog!;
         Assert.Null(await backlog.GetBacklogAsync("b", "g", default));
         await (await broker.SubscribeAsync(new SubscriptionOptions("b", "g"), (_, _) => default)).CloseAsync();
         for (var i = 0; i < 7; i++)

@@ -36,7 +36,11 @@ public sealed class SecretLoggingTests
     {
         public IReadOnlyList<string> Schemes { get; } = ["secure"];
 
-        public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string> { ["mode"] = "a or b", ["token"] = "a token", ["saslPassword"] = "a password" };
+        public DriverOptionTable Options { get; } = new(
+            "secure",
+            DriverOption.Choice("mode", "a", "A mode", "a", "b"),
+            DriverOption.Secret("token", "A token"),
+            DriverOption.Secret("saslPassword", "A password"));
 
         public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory) =>
             new MemoryDriverFactory().Create(ConnectionString.Parse("memory://"), loggerFactory);

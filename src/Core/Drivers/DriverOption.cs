@@ -111,7 +111,7 @@ public sealed record DriverOption
         object? value = Kind switch
         {
             DriverOptionKind.Int32 or DriverOptionKind.Int64 => long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= Min && n <= Max
-                ? Kind == DriverOptionKind.Int32 ? (int)n : n
+                ? Kind == DriverOptionKind.Int32 ? (object)(int)n : n
                 : null,
             DriverOptionKind.Boolean => bool.TryParse(raw, out var b) ? b : null,
             DriverOptionKind.Duration => ParseDuration(raw) is { } d && d.TotalMilliseconds >= Min && d.TotalMilliseconds <= Max ? d : null,
