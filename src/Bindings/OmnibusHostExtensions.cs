@@ -17,7 +17,7 @@ public static class OmnibusHostExtensions
     /// built host's services before starting it. (The Azure Functions host needs no such call: it loads the extension
     /// from <c>[assembly: WebJobsStartup]</c>, and fails on a binding type in function.json that no extension registered.)
     /// </summary>
-    /// <exception cref="InvalidOperationException">Such functions exist and the extension is missing; the message names them.</exception>
+    /// <exception cref="OmnibusConfigurationException">Such functions exist and the extension is missing; the message names them.</exception>
     public static void ThrowIfOmnibusMissing(this IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -33,7 +33,8 @@ public static class OmnibusHostExtensions
             .ToArray();
         if (functions.Length > 0)
         {
-            throw new InvalidOperationException(
+            throw new OmnibusConfigurationException(
+                "extensions",
                 $"Function(s) {string.Join(", ", functions)} use [BrokerTrigger] or [Broker], but the Omnibus extension is not registered, so the host would skip them silently. " +
                 "Call builder.AddOmnibus() inside ConfigureWebJobs (or builder.UseExternalStartup() to load every [assembly: WebJobsStartup] extension).");
         }

@@ -95,7 +95,7 @@ public sealed class LifecycleTests
         Assert.Equal(4, control.OpenAttempts);
         var failures = host.Logs.Events.Items.Where(e => e.Id.Id == 2002).ToArray();
         Assert.Equal(3, failures.Length);
-        Assert.All(failures, f => Assert.IsType<IOException>(f.Error));
+        Assert.All(failures, f => Assert.IsType<ConnectionLostException>(f.Error));
         Assert.Contains(host.Logs.Events.Items, e => e.Id.Id == 2003);
     }
 
@@ -125,7 +125,7 @@ public sealed class LifecycleTests
     public async Task Start_ExtensionNotRegistered_FailsNamingTheFunctions()
     {
         await using var host = await TestHost.StartAsync([typeof(ParameterFunctions)], addOmnibus: false, start: false);
-        var error = Assert.Throws<InvalidOperationException>(() => host.Host.Services.ThrowIfOmnibusMissing());
+        var error = Assert.Throws<OmnibusConfigurationException>(() => host.Host.Services.ThrowIfOmnibusMissing());
         Assert.Contains("Text", error.Message, StringComparison.Ordinal);
         Assert.Contains("AddOmnibus", error.Message, StringComparison.Ordinal);
 

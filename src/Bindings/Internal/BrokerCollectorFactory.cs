@@ -52,7 +52,7 @@ internal sealed class BrokerCollectorFactory
         }
         catch (OmnibusConfigurationException e)
         {
-            throw new InvalidOperationException($"[Broker] output of type {parameterType.Name} is invalid: {e.Message}", e);
+            throw new OmnibusConfigurationException(e.Setting, $"[Broker] output of type {parameterType.Name} is invalid: {e.Message}", e);
         }
     }
 

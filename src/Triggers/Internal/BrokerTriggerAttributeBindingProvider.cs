@@ -50,7 +50,9 @@ internal sealed class BrokerTriggerAttributeBindingProvider : ITriggerBindingPro
         }
         catch (Exception e) when (e is OmnibusConfigurationException or InvalidOperationException or FormatException)
         {
-            throw new InvalidOperationException($"[BrokerTrigger] on parameter '{parameter.Name}' of function '{function}' is invalid: {e.Message}", e);
+            // The host sees the configuration error as itself (the setting it names survives), with the function added.
+            var setting = e is OmnibusConfigurationException configuration ? configuration.Setting : parameter.Name ?? "parameter";
+            throw new OmnibusConfigurationException(setting, $"[BrokerTrigger] on parameter '{parameter.Name}' of function '{function}' is invalid: {e.Message}", e);
         }
     }
 
