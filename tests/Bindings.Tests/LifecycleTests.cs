@@ -167,7 +167,7 @@ public sealed class LifecycleTests
 
         var formatted = host.Logs.Events.Items.First(e => e.Text.StartsWith("BrokerOptions", StringComparison.Ordinal));
         Assert.Contains($"flaky://app:***@{name}", formatted.Text, StringComparison.Ordinal);
-        var started = Assert.Single(host.Logs.Events.Items, e => e.Id.Id == 2101);
+        var started = Assert.Single(host.Logs.Events.Items, e => e.Id.Id == 2008);
         Assert.Contains($"flaky://app:***@{name}", started.Text, StringComparison.Ordinal);
         Assert.Contains(host.Logs.Events.Items, e => e.Id.Id == 2001 && e.Text.Contains($"flaky://app:***@{name}", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Events.Items, e => e.Text.Contains("hunter2", StringComparison.Ordinal));

@@ -23,6 +23,9 @@ public sealed class CliProcess : IAsyncDisposable
         _readErr = PumpAsync(process.StandardError, _stderr, notify: false);
     }
 
+    /// <summary>The repository root: these tests run from tests/Cli.Tests/bin/&lt;configuration&gt;/&lt;tfm&gt;/ below it.</summary>
+    public static string RepositoryRoot { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+
     /// <summary>The directory holding omnibus.dll, built by the project reference in the same configuration as the tests.</summary>
     public static string ToolDirectory { get; } = FindToolDirectory();
 
@@ -181,8 +184,7 @@ public sealed class CliProcess : IAsyncDisposable
     {
         // tests/Cli.Tests/bin/<configuration>/<tfm>/ -> src/Cli/bin/<configuration>/<tfm>/
         var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var root = bin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var directory = Path.Combine(root, "src", "Cli", "bin", bin.Parent.Name, bin.Name);
+        var directory = Path.Combine(RepositoryRoot, "src", "Cli", "bin", bin.Parent!.Name, bin.Name);
         return File.Exists(Path.Combine(directory, "omnibus.dll")) ? directory
             : throw new FileNotFoundException($"omnibus.dll is not in {directory}: build src/Cli in the tests' configuration.");
     }

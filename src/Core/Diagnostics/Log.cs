@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Diagnostics;
 
-/// <summary>Every log event of the core, with its id, in one place. Ids 1000-1999 belong to the core.</summary>
+/// <summary>Every log event of the core, with its id, in one place. The ids come from the core range of docs/log-events.md.</summary>
 internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Information, "Subscription started: topic {Topic}, group {Group}, driver {Driver}, concurrency {Concurrency}, max attempts {MaxDeliveryAttempts}, ordering {Ordering}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Server.Http;
 
-/// <summary>Every log event of the HTTP API, with its id, in one place. Ids 3100-3199 belong to it. Tokens are never logged.</summary>
+/// <summary>Every log event of the HTTP API, with its id, in one place. Ids 3100-3199 of the server range (docs/log-events.md). Tokens are never logged.</summary>
 internal static partial class HttpLog
 {
     [LoggerMessage(3101, LogLevel.Information, "HTTP API mapped: driver {Driver}, admin {Admin}, authentication {Authentication}")]

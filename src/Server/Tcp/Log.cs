@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Server.Tcp;
 
-/// <summary>Log events of the TCP front end (event ids 3000-3099). Tokens are never logged.</summary>
+/// <summary>Log events of the TCP front end (ids 3000-3099 of the server range, docs/log-events.md). Tokens are never logged.</summary>
 internal static partial class Log
 {
     [LoggerMessage(3000, LogLevel.Debug, "TCP connection {ConnectionId} from {Remote} opened")]

@@ -4,7 +4,7 @@ namespace Omnibus.Triggers.Internal;
 
 /// <summary>
 /// Every log event of the WebJobs extension (Omnibus.Triggers and Omnibus.Bindings), with its id, in one place.
-/// Ids 2000-2999 belong to the extension (the core has 1000-1999).
+/// The ids come from the Omnibus.Triggers range of docs/log-events.md, which lists every event.
 /// </summary>
 internal static partial class Log
 {
@@ -31,6 +31,6 @@ internal static partial class Log
     [LoggerMessage(2007, LogLevel.Debug, "Backlog of topic {Topic}, group {Group} could not be read; reported as unknown")]
     public static partial void BacklogUnavailable(ILogger logger, Exception error, string topic, string group);
 
-    [LoggerMessage(2101, LogLevel.Information, "Omnibus extension started: default connection {DefaultConnection}, max concurrency {MaxConcurrency}, max delivery attempts {MaxDeliveryAttempts}, backoff {BackoffInitial} to {BackoffMax}, dead-letter topic {DeadLetterTopic}, drain timeout {DrainTimeout}")]
+    [LoggerMessage(2008, LogLevel.Information, "Omnibus extension started: default connection {DefaultConnection}, max concurrency {MaxConcurrency}, max delivery attempts {MaxDeliveryAttempts}, backoff {BackoffInitial} to {BackoffMax}, dead-letter topic {DeadLetterTopic}, drain timeout {DrainTimeout}")]
     public static partial void ExtensionStarted(ILogger logger, string defaultConnection, int maxConcurrency, int maxDeliveryAttempts, TimeSpan backoffInitial, TimeSpan backoffMax, string deadLetterTopic, TimeSpan drainTimeout);
 }

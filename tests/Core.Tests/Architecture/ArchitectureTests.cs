@@ -34,19 +34,20 @@ public sealed class ArchitectureTests
         // The real Core.csproj, with a forbidden reference added, as a change would add it.
         var text = File.ReadAllText(Path.Combine(Root, "src/Core/Core.csproj"))
             .Replace("<ItemGroup>", "<ItemGroup>\n    <PackageReference Include=\"Confluent.Kafka\" />", StringComparison.Ordinal);
-        var copy = Path.Combine(Root, "src/Core/obj", $"arch-{Guid.NewGuid():N}.csproj");
-        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-        File.WriteAllText(copy, text);
-        try
-        {
-            var project = ProjectInfo.Load(Root, copy) with { Path = "src/Core/Core.csproj" };
-            var violations = ArchitectureRules.Check([project]);
-            Assert.Contains(violations, v => v.Contains("broker client Confluent.Kafka", StringComparison.Ordinal));
-        }
-        finally
-        {
-            File.Delete(copy);
-        }
+        var project = ProjectInfo.Parse(Root, Path.Combine(Root, "src/Core/Core.csproj"), text);
+        var violations = ArchitectureRules.Check([project]);
+        Assert.Contains(violations, v => v.Contains("broker client Confluent.Kafka", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void LoadRepository_OmnibusDriverAndServer_ReadAsTheirFilesSay()
+    {
+        // Guards the reader itself: were it to read nothing, every rule would pass.
+        var projects = ProjectInfo.LoadRepository(Root).ToDictionary(p => p.Path);
+        var driver = projects["src/Drivers/Omnibus/Omnibus.csproj"];
+        Assert.Equal(["src/Core/Core.csproj", "src/Protocol/Protocol.csproj"], driver.Projects.Order(StringComparer.Ordinal));
+        Assert.Empty(driver.ForeignSources);
+        Assert.Equal(["Microsoft.AspNetCore.App"], projects["src/Server/Server.csproj"].Frameworks);
     }
 
     [Theory]
@@ -56,6 +57,9 @@ public sealed class ArchitectureTests
     [InlineData("src/Drivers/Kafka/Kafka.csproj", "RabbitMQ.Client", "only src/Drivers/RabbitMQ may")]
     [InlineData("src/Bindings/Bindings.csproj", "Confluent.Kafka", "only src/Drivers/Kafka may")]
     [InlineData("src/Drivers/Redis/Redis.csproj", "Microsoft.Azure.WebJobs", "Functions/WebJobs")]
+    [InlineData("src/Server/Server.csproj", "Microsoft.Azure.Storage.Blobs", "no Microsoft.Azure.* package")]
+    [InlineData("src/Embedded/Embedded.csproj", "Omnibus.Triggers", "no bindings package")]
+    [InlineData("src/Protocol/Protocol.csproj", "Microsoft.Azure.WebJobs", "no Microsoft.Azure.* package")]
     public void Check_ForbiddenPackage_IsViolation(string project, string package, string expected)
     {
         var violations = ArchitectureRules.Check([new ProjectInfo(project, [package], [])]);
@@ -67,6 +71,12 @@ public sealed class ArchitectureTests
     [InlineData("src/Bindings/Bindings.csproj", "src/Drivers/Kafka/Kafka.csproj", "only through the connection-string registry")]
     [InlineData("src/Triggers/Triggers.csproj", "src/Drivers/Nats/Nats.csproj", "only through the connection-string registry")]
     [InlineData("src/Drivers/Kafka/Kafka.csproj", "src/Embedded/Embedded.csproj", "a driver references only src/Core")]
+    [InlineData("src/Drivers/Kafka/Kafka.csproj", "src/Protocol/Protocol.csproj", "a driver references only src/Core")]
+    [InlineData("src/Drivers/Omnibus/Omnibus.csproj", "src/Server/Server.csproj", "a driver references only src/Core")]
+    [InlineData("src/Protocol/Protocol.csproj", "src/Embedded/Embedded.csproj", "the protocol references only src/Core")]
+    [InlineData("src/Embedded/Embedded.csproj", "src/Triggers/Triggers.csproj", "reference neither src/Triggers nor src/Bindings")]
+    [InlineData("src/Protocol/Protocol.csproj", "src/Bindings/Bindings.csproj", "reference neither src/Triggers nor src/Bindings")]
+    [InlineData("src/Server/Server.csproj", "src/Bindings/Bindings.csproj", "reference neither src/Triggers nor src/Bindings")]
     public void Check_ForbiddenProjectReference_IsViolation(string project, string reference, string expected)
     {
         var violations = ArchitectureRules.Check([new ProjectInfo(project, [], [reference])]);
@@ -81,6 +91,10 @@ public sealed class ArchitectureTests
             new ProjectInfo("src/Drivers/Kafka/Kafka.csproj", ["Confluent.Kafka"], ["src/Core/Core.csproj"]),
             new ProjectInfo("src/Triggers/Triggers.csproj", ["Microsoft.Azure.WebJobs"], ["src/Core/Core.csproj"]),
             new ProjectInfo("src/Core/Core.csproj", ["Microsoft.Extensions.Logging.Abstractions"], []),
+            new ProjectInfo("src/Drivers/Omnibus/Omnibus.csproj", [], ["src/Core/Core.csproj", "src/Protocol/Protocol.csproj"]),
+            new ProjectInfo("src/Protocol/Protocol.csproj", [], ["src/Core/Core.csproj"]),
+            new ProjectInfo("src/Bindings/Bindings.csproj", ["Microsoft.Azure.WebJobs"], ["src/Core/Core.csproj", "src/Triggers/Triggers.csproj", "src/Embedded/Embedded.csproj"]),
+            new ProjectInfo("src/Server/Server.csproj", [], ["src/Core/Core.csproj", "src/Protocol/Protocol.csproj"]) { Frameworks = ["Microsoft.AspNetCore.App"] },
         };
         Assert.Empty(ArchitectureRules.Check(projects));
     }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Drivers.Kafka.Internal;
 
-/// <summary>Every log event of the kafka:// driver, with its id, in one place. Ids 4000-4999 belong to this driver.</summary>
+/// <summary>Every log event of the kafka:// driver, with its id, in one place. Its ids: docs/log-events.md.</summary>
 internal static partial class Log
 {
     [LoggerMessage(4001, LogLevel.Information, "Kafka consumer of topic {Topic}, group {Group} was assigned partitions {Partitions}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Drivers.Omnibus.Internal;
 
-/// <summary>Log events of the omnibus:// driver (event ids 5400-5499). The token is never logged.</summary>
+/// <summary>Log events of the omnibus:// driver (its ids: docs/log-events.md). The token is never logged.</summary>
 internal static partial class Log
 {
     [LoggerMessage(5401, LogLevel.Debug, "Connected to {Server}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Drivers.RabbitMQ.Internal;
 
-/// <summary>Log events of the amqp:// driver (event ids 5100-5199).</summary>
+/// <summary>Log events of the amqp:// driver (its ids: docs/log-events.md).</summary>
 internal static partial class Log
 {
     [LoggerMessage(5101, LogLevel.Warning, "RabbitMQ connection lost: {Reason}; recovering")]

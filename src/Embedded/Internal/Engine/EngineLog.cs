@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Embedded.Internal.Engine;
 
-/// <summary>Log events of the embedded engine, ids 2200-2299 (storage uses 2100-2199).</summary>
+/// <summary>Log events of the embedded engine, ids 2200-2299 of the embedded range (docs/log-events.md; storage uses 2100-2199).</summary>
 internal static partial class EngineLog
 {
     [LoggerMessage(2201, LogLevel.Information, "Embedded broker opened at {DataDirectory}: {TopicCount} topics, qos default {Qos}, flush {Flush}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Omnibus.Embedded.Internal.Storage;
 
-/// <summary>Every log event of the storage layer, with its event id, in one place (ids 2100–2199).</summary>
+/// <summary>Every log event of the storage layer, with its event id, in one place (ids 2100-2199 of the embedded range, docs/log-events.md).</summary>
 internal static partial class StorageLog
 {
     [LoggerMessage(EventId = 2100, Level = LogLevel.Debug,
