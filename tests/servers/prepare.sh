@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a Debian machine, idempotently (a second run does nothing):
 #  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
-#  - chromium (the server's dashboard is tested in headless Chromium);
-#  - librdkafka built from Debian's source package, packed as a local librdkafka.redist feed (kafka-native.sh),
-#    without which the Kafka projects do not restore here.
+#  - chromium (the server's dashboard is tested in headless Chromium).
+# Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
+# library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
 # Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
 # on a laptop, and fail in CI (CI=true).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2
   command -v chromium >/dev/null 2>&1 || echo "prepare: chromium is not installed and this is not root: dashboard tests will skip (fail in CI)" >&2
-  [ -d "$here/../../.kafka-native/feed" ] || echo "prepare: not root, cannot build the Kafka native library: run tests/servers/kafka-native.sh as root" >&2
   exit 0
 fi
 
@@ -32,5 +30,3 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends chromium >/dev/null
   echo "prepare: chromium installed"
 fi
-
-"$here/kafka-native.sh"
