@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution and ends with one summary line: "N passed, N failed, N skipped".
 # Usage: ./test.sh [extra dotnet test arguments]
-# In CI (CI=true) tests that need a real server fail instead of skipping when it cannot be started.
+# In CI (CI set to true, 1, yes, ...: tests/Conformance/TestEnvironment.cs) tests that need a real server fail instead
+# of skipping when it cannot be started.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Omnibus.Conformance;
@@ -16,12 +15,12 @@ public sealed class TelemetryTests
     public async Task Trace_SpansPublisherConsumerAndItsOutputs_InOneTrace()
     {
         var topic = "trace-in-" + Guid.NewGuid().ToString("N");
-        var activities = new ConcurrentQueue<Activity>();
+        var activities = new Recorder<Activity>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == OmnibusTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { if (a.GetTagItem("messaging.destination.name") is string t && t.StartsWith("trace-", StringComparison.Ordinal) && t.EndsWith(topic[9..], StringComparison.Ordinal)) { activities.Enqueue(a); } },
+            ActivityStopped = a => { if (a.GetTagItem("messaging.destination.name") is string t && t.StartsWith("trace-", StringComparison.Ordinal) && t.EndsWith(topic[9..], StringComparison.Ordinal)) { activities.Add(a); } },
         };
         ActivitySource.AddActivityListener(listener);
         var outTopic = "trace-out-" + topic[9..];
@@ -32,10 +31,16 @@ public sealed class TelemetryTests
 
         await broker.PublishAsync(topic, Message.FromString("in"));
         await final.WaitForCountAsync(1, Timeout);
+
+        // The sink's handler can run before the relay's handler returns, so the relay's span (and the span of its
+        // publish) may stop after the message arrived: wait for the stopped spans themselves, then close both
+        // subscriptions so that no later span could slip in unseen.
+        await activities.WaitForCountAsync(4, Timeout);
+        await relay.CloseAsync();
         await sink.CloseAsync();
 
-        var spans = activities.ToArray();
-        Assert.Equal(4, spans.Length); // send in, process in, send out, process out
+        var spans = activities.Items;
+        Assert.Equal(4, spans.Count); // send in, process in, send out, process out
         Assert.Single(spans.Select(a => a.TraceId).Distinct());
         var sendIn = spans.Single(a => a.Kind == ActivityKind.Producer && a.DisplayName == "send " + topic);
         var processIn = spans.Single(a => a.Kind == ActivityKind.Consumer && a.DisplayName == "process " + topic);
@@ -53,7 +58,7 @@ public sealed class TelemetryTests
     public async Task Metrics_CountPublishedAckedNackedAndDeadLettered()
     {
         var topic = "metrics-" + Guid.NewGuid().ToString("N");
-        var totals = new ConcurrentDictionary<string, long>();
+        var measurements = new Recorder<(string Instrument, long Value)>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == OmnibusTelemetry.MeterName) { l.EnableMeasurementEvents(instrument); } },
@@ -64,7 +69,7 @@ public sealed class TelemetryTests
             {
                 if (tag.Key == "messaging.destination.name" && (string?)tag.Value == topic)
                 {
-                    totals.AddOrUpdate(instrument.Name, value, (_, n) => n + value);
+                    measurements.Add((instrument.Name, value));
                 }
             }
         });
@@ -88,8 +93,16 @@ public sealed class TelemetryTests
         await broker.PublishAsync(topic, Message.FromString("bad"));
         await dead.WaitForCountAsync(1, Timeout);
         await ok.WaitForCountAsync(1, Timeout);
+
+        // Counters are recorded after the handler returns (acked after the ack, dead_lettered after the dead-letter
+        // publish, which the dead-letter subscriber can see first): wait for the last measurement of each message.
+        await measurements.WaitUntilAsync(
+            m => m.Any(x => x.Instrument == "omnibus.messages.acked") && m.Any(x => x.Instrument == "omnibus.messages.dead_lettered"),
+            Timeout,
+            "the acked and dead_lettered measurements");
         await sub.CloseAsync();
 
+        var totals = measurements.Items.GroupBy(m => m.Instrument).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
         Assert.Equal(2, totals["omnibus.messages.published"]);
         Assert.Equal(3, totals["omnibus.messages.delivered"]); // good once, bad twice
         Assert.Equal(1, totals["omnibus.messages.acked"]); // only "good": a dead-lettered message counts as dead_lettered

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Omnibus.Conformance.Xunit;
+using Omnibus.Conformance;
 
 namespace Omnibus.Drivers.RabbitMQ.Tests;
 
 /// <summary>
 /// A real rabbitmq-server on free loopback ports in a temp directory, run by tests/servers/rabbitmq.sh; shared by
 /// the tests of a collection and stopped (with its epmd) at the end. When it cannot start, every test using it
-/// fails with the reason under CI=true, and is otherwise reported as skipped with the reason (never passed).
+/// fails with the reason in CI (<see cref="TestEnvironment.IsCI"/>), and is otherwise reported as skipped with the reason (never passed).
 /// </summary>
 public sealed class RabbitMqServer : IAsyncLifetime
 {
@@ -43,21 +43,13 @@ public sealed class RabbitMqServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Skips (outside CI) or fails (CI=true) the calling test when the server is not running.</summary>
+    /// <summary>Skips (outside CI) or fails (in CI) the calling test when the server is not running.</summary>
     public void Require()
     {
-        if (Unavailable is null)
+        if (Unavailable is not null)
         {
-            return;
+            throw TestEnvironment.Unavailable("No rabbitmq-server could be started: " + Unavailable);
         }
-
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(Unavailable);
-        }
-
-        // The conformance test case reports this exception as a skip, with its text.
-        throw new ServerUnavailableException($"No rabbitmq-server could be started: {Unavailable}. With CI=true this fails instead.");
     }
 
     /// <summary>Stops the node, keeping its data; <see cref="StartAgainAsync"/> brings it back on the same port.</summary>

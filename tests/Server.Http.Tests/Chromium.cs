@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Omnibus.Conformance;
 
 namespace Omnibus.Server.Http.Tests;
 
@@ -68,16 +69,16 @@ internal static class Chromium
 }
 
 /// <summary>
-/// A fact that needs Chromium: skipped with the reason where it is not installed, except in CI (CI=true), where it runs
-/// and fails instead, since CI installs it (apt-get install chromium).
+/// A fact that needs Chromium: skipped with the reason where it is not installed, except in CI
+/// (<see cref="TestEnvironment.IsCI"/>), where it runs and fails instead, since CI installs it (apt-get install chromium).
 /// </summary>
 public sealed class ChromiumFactAttribute : FactAttribute
 {
     public ChromiumFactAttribute()
     {
-        if (Chromium.Path is null && Environment.GetEnvironmentVariable("CI") != "true")
+        if (Chromium.Path is null)
         {
-            Skip = "chromium is not on PATH: install Debian's package with 'apt-get install chromium' to run the dashboard tests.";
+            Skip = TestEnvironment.SkipUnlessCI("chromium is not on PATH: install Debian's package with 'apt-get install chromium' to run the dashboard tests.");
         }
     }
 }

@@ -5,7 +5,7 @@
 # Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
 # library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
 # Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
-# on a laptop, and fail in CI (CI=true).
+# on a laptop, and fail in CI (CI set: tests/Conformance/TestEnvironment.cs).
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then

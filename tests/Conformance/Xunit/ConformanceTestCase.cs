@@ -66,7 +66,7 @@ public sealed class FeatureNotDeclaredException : Exception
 
 /// <summary>
 /// Thrown by an integration-test fixture when the real server it needs cannot run on this machine; reported as a
-/// skip with the reason. Fixtures throw it only outside CI: with CI=true they fail instead.
+/// skip with the reason. Fixtures throw it only outside CI (<see cref="TestEnvironment.Unavailable"/>): in CI they fail instead.
 /// </summary>
 public sealed class ServerUnavailableException : Exception
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Omnibus.Conformance;
 
 namespace Omnibus.Embedded.Tests.Storage;
 
@@ -69,16 +70,16 @@ internal sealed class Tmpfs : IDisposable
 }
 
 /// <summary>
-/// A fact that is skipped, with the reason, where a tmpfs cannot be mounted, except in CI (CI=true), where it runs
-/// and fails instead: CI must fill a real disk.
+/// A fact that is skipped, with the reason, where a tmpfs cannot be mounted, except in CI
+/// (<see cref="TestEnvironment.IsCI"/>), where it runs and fails instead: CI must fill a real disk.
 /// </summary>
 public sealed class TmpfsFactAttribute : FactAttribute
 {
     public TmpfsFactAttribute()
     {
-        if (Tmpfs.UnavailableReason is { } reason && Environment.GetEnvironmentVariable("CI") != "true")
+        if (Tmpfs.UnavailableReason is { } reason)
         {
-            Skip = reason;
+            Skip = TestEnvironment.SkipUnlessCI(reason);
         }
     }
 }
