@@ -50,7 +50,7 @@ internal sealed class RabbitMqBench : IAsyncDisposable
     public string Describe() =>
         $"RabbitMQ: Debian's rabbitmq-server ({ServerVersion()}), plugin-less node on 127.0.0.1:{_node.Port}, classic queues. " +
         $"Omnibus: `{OmnibusConnectionString}`; subscription Concurrency = {_settings.Concurrency}, prefetch {_settings.Prefetch}. " +
-        $"Raw: RabbitMQ.Client 7.1.2, one connection, a confirm channel with tracking for publishing, AsyncEventingBasicConsumer (consumer dispatch concurrency {_settings.Concurrency}) with BasicQos prefetch {_settings.Prefetch} and an awaited BasicAckAsync per message. " +
+        $"Raw: RabbitMQ.Client {ClientVersion()}, one connection, a confirm channel with tracking for publishing, AsyncEventingBasicConsumer (consumer dispatch concurrency {_settings.Concurrency}) with BasicQos prefetch {_settings.Prefetch} and an awaited BasicAckAsync per message. " +
         "Durability on both sides: durable exchange and queue, persistent messages (delivery mode 2), a publish counts once confirmed.";
 
     public async Task<List<CaseResult>> RunAsync()
@@ -109,6 +109,11 @@ internal sealed class RabbitMqBench : IAsyncDisposable
 
     private string ServerVersion() =>
         _raw.ServerProperties is { } p && p.TryGetValue("version", out var v) && v is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "version unknown";
+
+    /// <summary>The client package's version (its informational version without the commit), so the text follows Directory.Packages.props.</summary>
+    private static string ClientVersion() =>
+        typeof(IConnection).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute { InformationalVersion: var version }, ..] ? version.Split('+')[0] : "version unknown";
 
     /// <summary>A fresh durable topic exchange with the group's durable queue bound to it by '#'; returns both names.</summary>
     private async Task<(string Exchange, string Queue)> DeclareAsync(string purpose)
