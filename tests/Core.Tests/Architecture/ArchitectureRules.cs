@@ -17,16 +17,6 @@ public static class ArchitectureRules
         ["PubSub"] = ["Google.Apis.Auth", "Google.Cloud.PubSub.V1", "Grpc.Net.Client"],
     };
 
-    /// <summary>
-    /// Files of one project that other projects may import for now. Each entry says what removes it; the rule that
-    /// it bends is <see cref="CheckImports"/>.
-    /// </summary>
-    public static readonly IReadOnlySet<string> ToleratedImports = new HashSet<string>(StringComparer.Ordinal)
-    {
-        // removed by the packages change
-        "src/Drivers/Kafka/KafkaNative.props",
-    };
-
     private const string CoreProject = "src/Core/Core.csproj";
     private const string ProtocolProject = "src/Protocol/Protocol.csproj";
 
@@ -157,7 +147,7 @@ public static class ArchitectureRules
         foreach (var import in project.Imports.Where(i => !i.StartsWith(project.Folder, StringComparison.Ordinal)))
         {
             var owner = projectFolders.Where(f => f != project.Folder && import.StartsWith(f, StringComparison.Ordinal)).MaxBy(f => f.Length);
-            if (owner is not null && !ToleratedImports.Contains(import))
+            if (owner is not null)
             {
                 violations.Add($"{project.Path} imports {import}: no project imports a file from another project's folder ({owner}).");
             }
