@@ -60,24 +60,6 @@ internal sealed partial class ConsumerGroup
         Pulse();
     }
 
-    /// <summary>A consumer closed: everything it held unsettled goes back to the group at once.</summary>
-    public void Release(EmbeddedConsumer consumer)
-    {
-        lock (_lock)
-        {
-            foreach (var (key, flight) in _inFlight.ToArray())
-            {
-                if (flight.Consumer == consumer)
-                {
-                    _inFlight.Remove(key);
-                    _ready.Enqueue((key.Item1, flight.Record));
-                }
-            }
-        }
-
-        Pulse();
-    }
-
     private void SettleLocked(int partition, long offset)
     {
         if (_state.Settle(partition, offset))

@@ -3,12 +3,15 @@ using Omnibus.Drivers;
 
 namespace Omnibus.Embedded.Internal.Engine;
 
-/// <summary>One consumer of a group. Disposing it hands its unsettled deliveries back to the group.</summary>
+/// <summary>
+/// One consumer of a group. Its deliveries are tracked by the kit's <see cref="DeliveryTracker"/>, so disposing it
+/// hands every unsettled one back to the group (a release, with its attempt kept).
+/// </summary>
 internal sealed class EmbeddedConsumer : IDeliverySource
 {
     private readonly ConsumerGroup _group;
     private readonly Action<EmbeddedConsumer> _onClosed;
-    private int _closed;
+    private readonly DeliveryTracker _tracker = new();
 
     public EmbeddedConsumer(ConsumerGroup group, int qos, Action<EmbeddedConsumer> onClosed)
     {
@@ -20,26 +23,32 @@ internal sealed class EmbeddedConsumer : IDeliverySource
 
     public int Qos { get; }
 
-    public bool IsClosed => Volatile.Read(ref _closed) == 1;
+    public bool IsClosed => _tracker.IsClosed;
 
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _group.WaitToReadAsync(this, cancellationToken);
 
     public bool TryRead([MaybeNullWhen(false)] out Delivery delivery)
     {
-        var found = _group.TryRead(this, out var embedded);
-        delivery = embedded;
-        return found;
+        while (_group.TryRead(this, out var embedded))
+        {
+            if (_tracker.TryTrack(embedded!, DateTimeOffset.UtcNow))
+            {
+                delivery = embedded!;
+                return true;
+            }
+        }
+
+        delivery = null;
+        return false;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        if (!_tracker.IsClosed)
         {
-            _group.Release(this);
+            await _tracker.CloseAsync().ConfigureAwait(false);
             _group.MemberLeft();
             _onClosed(this);
         }
-
-        return default;
     }
 }
