@@ -1,4 +1,5 @@
 using Omnibus.Drivers;
+using Omnibus.Embedded.Internal.Storage;
 
 namespace Omnibus.Embedded.Internal.Engine;
 
@@ -33,7 +34,14 @@ internal sealed class EmbeddedDelivery : Delivery
 
     public override ValueTask NackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken = default)
     {
-        _group.Nack(this, redeliverAfter);
-        return default;
+        try
+        {
+            _group.Nack(this, redeliverAfter);
+            return default;
+        }
+        catch (StorageException e)
+        {
+            return ValueTask.FromException(e);
+        }
     }
 }

@@ -4,7 +4,7 @@ using Omnibus.Drivers;
 namespace Omnibus.Embedded.Internal.Engine;
 
 /// <summary>The <c>embedded://</c> driver: one connection to the process's engine for its data directory.</summary>
-internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdmin
+internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdmin, IBrokerHealth
 {
     private readonly EmbeddedSettings _settings;
     private readonly ILoggerFactory _loggerFactory;
@@ -34,6 +34,9 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdm
     public string Scheme => "embedded";
 
     public BrokerFeatures Features { get; }
+
+    /// <summary>Faulted once the shared engine stopped (its journal flusher failed); healthy before the engine is opened.</summary>
+    public BrokerHealth Health => Volatile.Read(ref _engine)?.Fault is { } cause ? BrokerHealth.Faulted(cause) : BrokerHealth.Healthy;
 
     public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken) =>
         Engine().Topic(topic).PublishAsync(message, _settings.Qos, cancellationToken);

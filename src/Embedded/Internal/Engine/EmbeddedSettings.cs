@@ -68,7 +68,8 @@ internal sealed record EmbeddedSettings
         }
 
         var location = cs.Location.Length == 0 ? defaultDirectory : cs.Location;
-        var retentionBytes = cs.Get("retentionBytes") is null ? (long?)null : cs.GetInt32("retentionBytes", 0, 0, int.MaxValue);
+        // Sizes are 64-bit: a retention of 10 GiB per partition is ordinary, and int stopped at 2 GiB.
+        var retentionBytes = cs.Get("retentionBytes") is null ? (long?)null : cs.GetInt64("retentionBytes", 0, 0, long.MaxValue);
         if (retentionBytes is > 0 and < 1024 * 1024)
         {
             throw cs.Invalid("retentionBytes", retentionBytes.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 (unlimited) or at least 1048576");
@@ -86,7 +87,7 @@ internal sealed record EmbeddedSettings
             },
             FlushInterval = cs.GetDuration("flushInterval", TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1)),
             Partitions = cs.GetInt32("partitions", 1, 1, 64),
-            SegmentBytes = cs.GetInt32("segmentBytes", 64 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+            SegmentBytes = cs.GetInt64("segmentBytes", 64L * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
             MaxMessageBytes = cs.GetInt32("maxMessageBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
             MaxTopics = cs.GetInt32("maxTopics", 10_000, 1, 1_000_000),
             RetentionBytes = retentionBytes is 0 ? null : retentionBytes,
