@@ -100,7 +100,12 @@ internal sealed partial class HttpApi
         _ => new ApiProblem("Internal error", StatusCodes.Status500InternalServerError, $"{error.GetType().Name}: {error.Message}"),
     };
 
-    private IResult Health() => Results.Json(new HealthView("ok", _broker.Driver.Scheme), HttpJson.Default.HealthView);
+    /// <summary>200 "ok" while the broker works; 503 "faulted" with the cause once it stopped (an orchestrator then restarts it).</summary>
+    private IResult Health() => CurrentHealth() is { Cause: { } cause }
+        ? Results.Json(new HealthView("faulted", _broker.Scheme, cause.Message), HttpJson.Default.HealthView, statusCode: StatusCodes.Status503ServiceUnavailable)
+        : Results.Json(new HealthView("ok", _broker.Scheme, null), HttpJson.Default.HealthView);
+
+    private BrokerHealth CurrentHealth() => _broker.Health;
 
     private IResult Dashboard(HttpContext context) =>
         context.Request.Query["token"].ToString() is { Length: > 0 } token
