@@ -25,7 +25,7 @@ void Report(string kind, string id)
 }
 
 await using var broker = Broker.Connect($"embedded://{dataDir}?qos={qos}");
-var source = await broker.Driver.OpenAsync(new SubscriptionOptions("crash", "crash") { Concurrency = 64 }, CancellationToken.None);
+var source = await broker.OpenDeliveriesAsync(new SubscriptionOptions("crash", "crash") { Concurrency = 64 });
 var ackSlots = new SemaphoreSlim(1024); // acks pipelined, as the subscription runner does
 var consuming = Task.Run(async () =>
 {

@@ -15,7 +15,7 @@ public sealed class EmbeddedAdminTests
         var connection = $"embedded://{data.Path}?partitions=2";
         await using (var broker = Broker.Connect(connection))
         {
-            var admin = (IBrokerAdmin)broker.Driver;
+            var admin = broker.Admin!;
             await (await broker.SubscribeAsync(new SubscriptionOptions("orders", "billing"), (_, _) => default)).CloseAsync();
             await (await broker.SubscribeAsync(new SubscriptionOptions("orders", "audit"), (_, _) => default)).CloseAsync();
             for (var i = 0; i < 10; i++)
@@ -62,7 +62,7 @@ public sealed class EmbeddedAdminTests
         // After a restart the groups are still listed (read from disk), and peeking did not consume anything.
         await using (var broker = Broker.Connect(connection))
         {
-            var admin = (IBrokerAdmin)broker.Driver;
+            var admin = broker.Admin!;
             var groups = await admin.GetGroupsAsync(null, default);
             Assert.Equal([("audit", 10L), ("billing", 0L)], groups.Select(g => (g.Group, g.Lag)));
         }
