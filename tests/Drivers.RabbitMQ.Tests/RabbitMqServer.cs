@@ -22,7 +22,7 @@ public sealed class RabbitMqServer : IAsyncLifetime
     /// <summary>Why the server is not available, or null when it runs.</summary>
     public string? Unavailable { get; private set; }
 
-    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/?recoveryInterval=500ms";
+    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/?reconnectDelay=200ms&reconnectMaxDelay=2s";
 
     public async Task InitializeAsync()
     {
