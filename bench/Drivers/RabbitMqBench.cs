@@ -8,7 +8,8 @@ namespace Omnibus.Bench.Drivers;
 /// <summary>
 /// amqp:// against RabbitMQ.Client on a real rabbitmq-server. Both sides: a durable topic exchange per case and
 /// run, one durable queue bound to it with '#' (named as the driver names a group's queue), persistent messages,
-/// publisher confirms with tracking on one channel (the client's default limit of 128 outstanding confirms), and
+/// publisher confirms with tracking on one channel (no limit on outstanding confirms: CreateChannelOptions' constructor
+/// leaves the client's rate limiter off), and
 /// consumers with manual acks and the same prefetch. 100-byte bodies.
 /// </summary>
 internal sealed class RabbitMqBench : IAsyncDisposable
@@ -50,13 +51,13 @@ internal sealed class RabbitMqBench : IAsyncDisposable
     public string Describe() =>
         $"RabbitMQ: Debian's rabbitmq-server ({ServerVersion()}), plugin-less node on 127.0.0.1:{_node.Port}, classic queues. " +
         $"Omnibus: `{OmnibusConnectionString}`; subscription Concurrency = {_settings.Concurrency}, prefetch {_settings.Prefetch}. " +
-        $"Raw: RabbitMQ.Client 7.1.2, one connection, a confirm channel with tracking for publishing, AsyncEventingBasicConsumer (consumer dispatch concurrency {_settings.Concurrency}) with BasicQos prefetch {_settings.Prefetch} and an awaited BasicAckAsync per message. " +
+        $"Raw: RabbitMQ.Client {ClientVersion}, one connection, a confirm channel with tracking for publishing, AsyncEventingBasicConsumer (consumer dispatch concurrency {_settings.Concurrency}) with BasicQos prefetch {_settings.Prefetch} and an awaited BasicAckAsync per message. " +
         "Durability on both sides: durable exchange and queue, persistent messages (delivery mode 2), a publish counts once confirmed.";
 
     public async Task<List<CaseResult>> RunAsync()
     {
         var messages = _settings.RabbitMqMessages;
-        var publish = new CaseResult("RabbitMQ", "publish", Invariant($"{messages:#,0} msgs, {_settings.Window} in flight (client caps confirms at 128), persistent, confirmed"), [], []);
+        var publish = new CaseResult("RabbitMQ", "publish", Invariant($"{messages:#,0} msgs, {_settings.Window} in flight, persistent, confirmed"), [], []);
         var consume = new CaseResult("RabbitMQ", "consume", Invariant($"{messages:#,0}-msg durable backlog, 1 consumer, {_settings.Concurrency} handler(s) at a time, prefetch {_settings.Prefetch}, manual ack"), [], []);
 
         Console.WriteLine("rabbitmq: warm-up round (not measured)");
@@ -104,6 +105,11 @@ internal sealed class RabbitMqBench : IAsyncDisposable
             await _raw.DisposeAsync();
         }
     }
+
+    private static string ClientVersion =>
+        typeof(IConnection).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false) is [System.Reflection.AssemblyInformationalVersionAttribute v, ..]
+            ? v.InformationalVersion.Split('+')[0]
+            : "version unknown";
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -14,7 +14,6 @@ namespace Omnibus.Drivers.RabbitMQ.Internal;
 internal sealed class RabbitMqConsumer
 {
     private readonly IChannel _channel;
-    private readonly int _prefetch;
     private int _lost;
 
     public RabbitMqConsumer(RabbitMqDriver driver, IChannel channel, ConsumerSpec spec, int prefetch)
@@ -24,7 +23,6 @@ internal sealed class RabbitMqConsumer
         Topic = spec.Topic;
         Group = spec.Group;
         Queue = Names.GroupQueue(spec.Topic, spec.Group);
-        _prefetch = prefetch;
         Source = new DeliveryBuffer(prefetch, CloseAsync);
     }
 
@@ -45,9 +43,9 @@ internal sealed class RabbitMqConsumer
     /// <summary>Whether the channel is gone (or closing): its delivery tags are void, the broker requeues those messages.</summary>
     public bool IsLost => Volatile.Read(ref _lost) == 1;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(int prefetch, CancellationToken cancellationToken)
     {
-        await _channel.BasicQosAsync(0, (ushort)_prefetch, global: false, cancellationToken).ConfigureAwait(false);
+        await _channel.BasicQosAsync(0, (ushort)prefetch, global: false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += OnReceivedAsync;
         consumer.UnregisteredAsync += (_, _) => Lose("consumer cancelled by the broker (queue deleted, or its node shutting down)");

@@ -39,22 +39,14 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
         var groups = new List<GroupInfo>();
         foreach (var (name, known) in _topics.Where(t => topic is null || t.Key == topic).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var deadLettered = 0L;
-            if (_topics.TryGetValue(name + ".dlq", out var dlq))
-            {
-                foreach (var group in dlq.Groups.Keys)
-                {
-                    deadLettered = Math.Max(deadLettered, (await QueueAsync(Names.GroupQueue(name + ".dlq", group), cancellationToken).ConfigureAwait(false))?.Ready ?? 0);
-                }
-            }
-
             foreach (var group in known.Groups.Keys.Order(StringComparer.Ordinal))
             {
                 if (await QueueAsync(Names.GroupQueue(name, group), cancellationToken).ConfigureAwait(false) is { } queue)
                 {
                     var inFlight = InFlight(name, group);
                     var waiting = await TtlQueuesAsync(name, group, cancellationToken).ConfigureAwait(false);
-                    groups.Add(new GroupInfo(name, group, queue.Ready + inFlight + waiting, inFlight, deadLettered, (int)queue.Consumers));
+                    // DeadLettered stays 0: the dead-letter topic's messages live in its own groups' queues, which AMQP cannot list.
+                    groups.Add(new GroupInfo(name, group, queue.Ready + inFlight + waiting, inFlight, DeadLettered: 0, (int)queue.Consumers));
                 }
             }
         }
@@ -130,8 +122,7 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
     {
         public long Published;
 
-        /// <summary>Whether its exchange was declared on the current connection.</summary>
-        public volatile bool Declared;
+        public volatile bool Declared; // its exchange, on the current connection
 
         public ConcurrentDictionary<string, byte> Groups { get; } = new(StringComparer.Ordinal);
     }

@@ -34,10 +34,6 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
         Persistent = true,
         DelayedDelivery = true,
         TimeToLive = true,
-        NativeDeadLetter = false,
-        ExactlyOnce = false,
-        BatchPublish = false,
-        Replay = false,
     };
 
     internal ILogger Logger { get; }
@@ -63,7 +59,7 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
             await channel.QueueBindAsync(queue, spec.Topic, "#", cancellationToken: cancellationToken).ConfigureAwait(false);
             Remember(spec.Topic, spec.Group).Declared = true;
             _consumers.TryAdd(consumer, 0);
-            await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
+            await consumer.StartAsync(prefetch, cancellationToken).ConfigureAwait(false);
             return consumer.Source;
         }
         catch
@@ -88,7 +84,11 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
         await _connectLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await ClosePublishChannelsAsync().ConfigureAwait(false);
+            if (_publishChannel is not null)
+            {
+                await _publishChannel.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (_connection is not null)
             {
                 try

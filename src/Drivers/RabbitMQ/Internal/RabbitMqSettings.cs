@@ -5,8 +5,6 @@ namespace Omnibus.Drivers.RabbitMQ.Internal;
 /// <summary>The option table of <c>amqp://</c> and the typed settings of one connection string read from it. Immutable.</summary>
 internal sealed record RabbitMqSettings
 {
-    private static readonly string[] TlsOptions = ["tlsServerName", "tlsAcceptAnyCertificate"];
-
     /// <summary>Every option, its default and its range: the only place they are written.</summary>
     public static DriverOptionTable Table { get; } = new(
         "amqp",
@@ -43,7 +41,7 @@ internal sealed record RabbitMqSettings
     public static RabbitMqSettings Parse(ConnectionString cs)
     {
         var tls = cs.Scheme == "amqps";
-        if (!tls && TlsOptions.FirstOrDefault(name => Table.IsSet(cs, name)) is { } tlsOption)
+        if (!tls && new[] { "tlsServerName", "tlsAcceptAnyCertificate" }.FirstOrDefault(name => Table.IsSet(cs, name)) is { } tlsOption)
         {
             throw cs.Invalid(tlsOption, cs.Get(tlsOption)!, "nothing on amqp://: TLS options apply only to amqps://");
         }
