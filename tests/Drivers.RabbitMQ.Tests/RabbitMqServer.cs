@@ -95,10 +95,11 @@ public sealed class RabbitMqServer : IAsyncLifetime
 
     private static int FreePort()
     {
-        // Ports below 45000 keep RABBITMQ_DIST_PORT (port + 20000) valid.
+        // Both the port and RABBITMQ_DIST_PORT (port + 20000) stay below Linux's ephemeral range (32768 and up): there an
+        // outgoing connection can take the port while the node is stopped, and the restarted node fails with eaddrinuse.
         for (var i = 0; i < 100; i++)
         {
-            var port = Random.Shared.Next(20000, 45000);
+            var port = Random.Shared.Next(10000, 12768);
             try
             {
                 using var probe = new TcpListener(IPAddress.Loopback, port);
