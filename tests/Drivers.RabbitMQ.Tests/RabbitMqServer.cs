@@ -22,7 +22,7 @@ public sealed class RabbitMqServer : IAsyncLifetime
     /// <summary>Why the server is not available, or null when it runs.</summary>
     public string? Unavailable { get; private set; }
 
-    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/?recoveryInterval=500ms";
+    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/?reconnectDelay=200ms&reconnectMaxDelay=2s";
 
     public async Task InitializeAsync()
     {
@@ -87,10 +87,11 @@ public sealed class RabbitMqServer : IAsyncLifetime
 
     private static int FreePort()
     {
-        // Ports below 45000 keep RABBITMQ_DIST_PORT (port + 20000) valid.
+        // Both the port and RABBITMQ_DIST_PORT (port + 20000) stay below Linux's ephemeral range (32768 and up): there an
+        // outgoing connection can take the port while the node is stopped, and the restarted node fails with eaddrinuse.
         for (var i = 0; i < 100; i++)
         {
-            var port = Random.Shared.Next(20000, 45000);
+            var port = Random.Shared.Next(10000, 12768);
             try
             {
                 using var probe = new TcpListener(IPAddress.Loopback, port);

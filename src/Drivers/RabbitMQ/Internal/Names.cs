@@ -19,8 +19,8 @@ internal static class Names
     /// <summary>The per-topic TTL queue holding delayed publishes; it dead-letters into the topic's exchange.</summary>
     public static string DelayQueue(string topic, long bucketMs) => "omnibus:delay:" + topic + ":" + bucketMs.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The shared fanout exchange and TTL queue of one redelivery delay; it dead-letters to the default exchange.</summary>
-    public static string RetryQueue(long bucketMs) => "omnibus:retry:" + bucketMs.ToString(CultureInfo.InvariantCulture);
+    /// <summary>A group's TTL queue of one redelivery delay; it dead-letters back into the group's queue.</summary>
+    public static string RetryQueue(string topic, string group, long bucketMs) => "omnibus:retry:" + topic + ":" + group + ":" + bucketMs.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Rounds a delay up to one of about ten buckets per decade (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ ms), so a
