@@ -72,6 +72,22 @@ internal sealed class BrokerEngine
         }
     }
 
+    /// <summary>
+    /// Fails at connect, before any I/O, when the settings' data directory is already open in this process with other
+    /// storage settings (the same check <see cref="Acquire"/> makes when the engine is first used).
+    /// </summary>
+    /// <exception cref="OmnibusConfigurationException">It is open with other storage settings.</exception>
+    public static void CheckCompatible(EmbeddedSettings settings)
+    {
+        lock (Open)
+        {
+            if (Open.TryGetValue(settings.DataDirectory, out var engine) && engine.Settings.EngineShape != settings.EngineShape)
+            {
+                throw Incompatible(settings);
+            }
+        }
+    }
+
     /// <summary>The engine for the settings' data directory, opened on first use.</summary>
     /// <exception cref="OmnibusConfigurationException">It is open with other storage settings, or another process holds it.</exception>
     public static BrokerEngine Acquire(EmbeddedSettings settings, ILoggerFactory loggerFactory)
@@ -82,7 +98,7 @@ internal sealed class BrokerEngine
             {
                 if (engine.Settings.EngineShape != settings.EngineShape)
                 {
-                    throw new OmnibusConfigurationException("connection string", $"The embedded broker at '{settings.DataDirectory}' is already open in this process with other options; every connection to one data directory must use the same options except qos.");
+                    throw Incompatible(settings);
                 }
             }
             else
@@ -95,6 +111,9 @@ internal sealed class BrokerEngine
             return engine;
         }
     }
+
+    private static OmnibusConfigurationException Incompatible(EmbeddedSettings settings) =>
+        new("connection string", $"The embedded broker at '{settings.DataDirectory}' is already open in this process with other options; every connection to one data directory must use the same options except qos.");
 
     /// <summary>Drops one reference; the last one closes the engine (checkpointing every group) and unlocks the directory.</summary>
     public async ValueTask ReleaseAsync()
