@@ -1,4 +1,5 @@
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.RabbitMQ.Tests;
@@ -7,7 +8,7 @@ namespace Omnibus.Drivers.RabbitMQ.Tests;
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqAdminTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = AdminWait.Timeout;
     private readonly RabbitMqServer _server;
 
     public RabbitMqAdminTests(RabbitMqServer server) => _server = server;
@@ -36,17 +37,17 @@ public sealed class RabbitMqAdminTests
             await gate.WaitAsync(ct);
             handled.Add(m.Body.Span[0]);
         });
-        var blocked = await WaitForGroupAsync(admin, topic, g => g.InFlight == 2 && g.Members == 1, "two messages in flight to the one consumer");
+        var blocked = await AdminWait.ForGroupAsync(admin, topic, g => g.InFlight == 2 && g.Members == 1, "two messages in flight to the one consumer");
         Assert.Equal(10, blocked.Lag); // 8 ready + 2 unacknowledged
 
         gate.Release(4);
         await handled.WaitForCountAsync(4, Timeout);
-        var halfway = await WaitForGroupAsync(admin, topic, g => g.Lag == 6, "lag 6 after 4 of 10 handled");
+        var halfway = await AdminWait.ForGroupAsync(admin, topic, g => g.Lag == 6, "lag 6 after 4 of 10 handled");
         Assert.Equal(2, halfway.InFlight);
 
         gate.Release(6);
         await handled.WaitForCountAsync(10, Timeout);
-        await WaitForGroupAsync(admin, topic, g => g.Lag == 0 && g.InFlight == 0, "lag 0 once all are handled");
+        await AdminWait.ForGroupAsync(admin, topic, g => g.Lag == 0 && g.InFlight == 0, "lag 0 once all are handled");
         Assert.Equal(0, await broker.Backlog!.GetBacklogAsync(topic, "g", default));
     }
 
@@ -70,7 +71,7 @@ public sealed class RabbitMqAdminTests
             }
 
             await failed.WaitForCountAsync(3, Timeout);
-            await WaitForGroupAsync(broker.Admin!, topic, g => g.Lag == 3 && g.InFlight == 0, "the three nacked messages counted in the retry queue");
+            await AdminWait.ForGroupAsync(broker.Admin!, topic, g => g.Lag == 3 && g.InFlight == 0, "the three nacked messages counted in the retry queue");
         }
 
         Assert.Equal(3, await broker.Backlog!.GetBacklogAsync(topic, "g", default));
@@ -85,23 +86,5 @@ public sealed class RabbitMqAdminTests
         var e = await Assert.ThrowsAsync<FeatureNotSupportedException>(async () => await broker.Admin!.PeekAsync("any", 10, default));
         Assert.Equal("amqp", e.Driver);
         Assert.Contains("without consuming", e.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<GroupInfo> WaitForGroupAsync(IBrokerAdmin admin, string topic, Func<GroupInfo, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        GroupInfo? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = (await admin.GetGroupsAsync(topic, default)).SingleOrDefault();
-            if (last is not null && condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"Timed out waiting for {what}; last seen: {last}");
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Omnibus.Bindings.Tests;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
 using RabbitMQ.Client;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.RabbitMQ.Tests;

@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Omnibus.Bindings.Tests;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
 using Xunit.Abstractions;
 

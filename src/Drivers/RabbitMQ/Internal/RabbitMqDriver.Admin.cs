@@ -4,10 +4,12 @@ using global::RabbitMQ.Client.Exceptions;
 namespace Omnibus.Drivers.RabbitMQ.Internal;
 
 /// <summary>
-/// Topics, groups and backlog over plain AMQP. AMQP cannot list exchanges or queues, so the driver reports the topics
-/// and groups this process published to, subscribed or asked about; queue.declare (passive) gives each queue's ready
-/// messages and consumers, and the unacknowledged ones are those this process holds (AMQP does not count them).
-/// Lag = ready + unacknowledged + the group's retry queues + the topic's delay queues (those this process declared).
+/// Topics, groups and backlog: from the management API when the <c>management</c> option is set
+/// (RabbitMqDriver.Management.cs), else over plain AMQP. AMQP cannot list exchanges or queues, so the driver then
+/// reports the topics and groups this process published to, subscribed or asked about; queue.declare (passive) gives
+/// each queue's ready messages and consumers, and the unacknowledged ones are those this process holds (AMQP does not
+/// count them). Lag = ready + unacknowledged + the group's retry queues + the topic's delay queues (over AMQP: those
+/// this process declared).
 /// </summary>
 internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
 {
@@ -19,6 +21,11 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
 
     public async ValueTask<IReadOnlyList<TopicInfo>> GetTopicsAsync(CancellationToken cancellationToken)
     {
+        if (_management is not null)
+        {
+            return (await ReadManagementAsync(_management, withExchanges: true, cancellationToken).ConfigureAwait(false)).Topics();
+        }
+
         var topics = new List<TopicInfo>();
         foreach (var (name, known) in _topics.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -36,6 +43,11 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
 
     public async ValueTask<IReadOnlyList<GroupInfo>> GetGroupsAsync(string? topic, CancellationToken cancellationToken)
     {
+        if (_management is not null)
+        {
+            return (await ReadManagementAsync(_management, withExchanges: false, cancellationToken).ConfigureAwait(false)).Groups(topic);
+        }
+
         var groups = new List<GroupInfo>();
         foreach (var (name, known) in _topics.Where(t => topic is null || t.Key == topic).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -60,6 +72,11 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
     public async ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        if (_management is not null)
+        {
+            return (await ReadManagementAsync(_management, withExchanges: false, cancellationToken).ConfigureAwait(false)).Backlog(topic, group);
+        }
+
         Remember(topic, group);
         return await QueueAsync(Names.GroupQueue(topic, group), cancellationToken).ConfigureAwait(false) is { } queue
             ? queue.Ready + InFlight(topic, group) + await TtlQueuesAsync(topic, group, cancellationToken).ConfigureAwait(false)

@@ -22,6 +22,7 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
     public RabbitMqDriver(RabbitMqSettings settings, ILogger logger)
     {
         _settings = settings;
+        _management = settings.CreateManagementApi();
         Logger = logger;
     }
 
@@ -108,6 +109,8 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
         {
             _connectLock.Release();
         }
+
+        _management?.Dispose();
     }
 
     internal void Forget(RabbitMqConsumer consumer) => _consumers.TryRemove(consumer, out _);

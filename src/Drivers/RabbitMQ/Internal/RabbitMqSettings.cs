@@ -13,7 +13,14 @@ internal sealed record RabbitMqSettings
         DriverOption.Text("connectionName", "omnibus", "The connection's name in the management UI"),
         DriverOption.Duration("publishTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), "How long a publish waits for the broker's confirm"),
         DriverOption.Text("tlsServerName", null, "amqps only: the name expected in the server certificate (unset: the host)"),
-        DriverOption.Boolean("tlsAcceptAnyCertificate", false, "amqps only: skip certificate validation (tests only)"));
+        DriverOption.Boolean("tlsAcceptAnyCertificate", false, "amqps only: skip certificate validation (tests only)"),
+        DriverOption.Text("management", null, "The management plugin's HTTP API, read by the admin and backlog: its base URL ('http://host:15672', a path prefix allowed, no credentials: the connection's user and password are used) or 'auto' (http://<first host>:15672; https://<first host>:15671 on amqps). Unset: topics and groups are only those this process touched (plain AMQP cannot list)"));
+
+    /// <summary>The management API's port that <c>management=auto</c> assumes: the plugin's default.</summary>
+    public const int ManagementPort = 15672;
+
+    /// <summary>As <see cref="ManagementPort"/>, on amqps (the plugin's conventional TLS port).</summary>
+    public const int ManagementTlsPort = 15671;
 
     public required string Scheme { get; init; }
 
@@ -36,6 +43,9 @@ internal sealed record RabbitMqSettings
     public TimeSpan RecoveryInterval { get; init; }
 
     public TimeSpan PublishTimeout { get; init; }
+
+    /// <summary>The management API's base URL (ending in '/'), or null to answer admin questions over plain AMQP.</summary>
+    public Uri? Management { get; init; }
 
     /// <summary>Reads <paramref name="cs"/> (names and ranges already checked against <see cref="Table"/>); rejects what amqp:// cannot honour.</summary>
     public static RabbitMqSettings Parse(ConnectionString cs)
@@ -71,6 +81,7 @@ internal sealed record RabbitMqSettings
         }
 
         var acceptAny = Table.GetBoolean(cs, "tlsAcceptAnyCertificate");
+        var management = ManagementUrl(cs, tls, hosts[0].Host);
         var slash = cs.Location.IndexOf('/', StringComparison.Ordinal);
         return new RabbitMqSettings
         {
@@ -84,6 +95,7 @@ internal sealed record RabbitMqSettings
             ConnectionName = connectionName,
             RecoveryInterval = Table.GetDuration(cs, DriverOptionTable.ReconnectDelay.Name),
             PublishTimeout = Table.GetDuration(cs, "publishTimeout"),
+            Management = management,
         };
     }
 
@@ -108,6 +120,45 @@ internal sealed record RabbitMqSettings
 
         return factory;
     }
+
+    /// <summary>The <c>management</c> option as a base URL ending in '/', or null when unset.</summary>
+    private static Uri? ManagementUrl(ConnectionString cs, bool tls, string firstHost)
+    {
+        var raw = Table.GetText(cs, "management");
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (string.Equals(raw, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return new UriBuilder(tls ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, firstHost, tls ? ManagementTlsPort : ManagementPort).Uri;
+        }
+
+        const string Allowed = "'auto' or the management API's base URL, http://host:port or https://host:port with an optional path prefix, without credentials, query or fragment";
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw cs.Invalid("management", raw, Allowed);
+        }
+
+        if (url.UserInfo.Length > 0)
+        {
+            // The value is not quoted: it holds a password, and connection strings and their errors get logged.
+            throw new OmnibusConfigurationException("management", $"Option 'management' of the {cs.Scheme} connection string holds credentials: allowed is {Allowed}. The management API is asked as the connection's own user, with its password.");
+        }
+
+        if (url.Query.Length > 0 || url.Fragment.Length > 0)
+        {
+            throw cs.Invalid("management", raw, Allowed);
+        }
+
+        // A trailing '/' so that 'api/...' resolves below a path prefix instead of replacing its last segment.
+        return url.AbsolutePath.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+    }
+
+    /// <summary>The reader of the management API, as the connection's user (guest/guest when it names none, as AMQP), or null when <see cref="Management"/> is unset.</summary>
+    public ManagementApi? CreateManagementApi() =>
+        Management is { } url ? new ManagementApi(url, VirtualHost, UserName ?? "guest", UserName is null ? "guest" : Password ?? string.Empty) : null;
 
     private static SslOption Ssl(bool enabled, string serverName, bool acceptAny) => new()
     {
