@@ -7,18 +7,21 @@ using Omnibus.Bindings;
 using Omnibus.Samples.FunctionApp;
 using Omnibus.Server;
 
-// Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle] [--serve [--tcp H:P] [--http H:P]]]
+// Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle] [--serve [--tcp H:P] [--http H:P] [--token T | --allow-anonymous]]]
 //   --demo N          publish N demo orders at start (every fourth is invalid and ends in orders.dlq)
 //   --exit-when-idle  stop once every published order has been handled (for scripts and CI)
 //   --serve           expose the app's broker to other processes: omnibus:// on --tcp (default 127.0.0.1:7470) and
-//                     the HTTP API and dashboard on --http (default 127.0.0.1:7471), so `omnibus pub orders ...` feeds it
+//                     the HTTP API and dashboard on --http (default 127.0.0.1:7471), so `omnibus pub orders ...` feeds it;
+//                     beyond loopback it needs --token T (clients then present T, with every permission) or --allow-anonymous
 // Lines typed or piped on standard input are published to 'orders'. Ctrl+C stops (draining in-flight work).
-const string Usage = "Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle] [--serve [--tcp host:port] [--http host:port]]]";
+const string Usage = "Usage: dotnet run --project samples/FunctionApp [-- [--demo N] [--exit-when-idle] [--serve [--tcp host:port] [--http host:port] [--token T | --allow-anonymous]]]";
 var demo = 0;
 var exitWhenIdle = false;
 OmnibusServerOptions? serve = null;
 string? tcp = null;
 string? http = null;
+string? token = null;
+var allowAnonymous = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -39,15 +42,21 @@ for (var i = 0; i < args.Length; i++)
         case "--http" when i + 1 < args.Length:
             http = args[++i];
             break;
+        case "--token" when i + 1 < args.Length:
+            token = args[++i];
+            break;
+        case "--allow-anonymous":
+            allowAnonymous = true;
+            break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. {Usage}");
             return 2;
     }
 }
 
-if (serve is null && (tcp ?? http) is not null)
+if (serve is null && ((tcp ?? http ?? token) is not null || allowAnonymous))
 {
-    Console.Error.WriteLine($"--tcp and --http go with --serve. {Usage}");
+    Console.Error.WriteLine($"--tcp, --http, --token and --allow-anonymous go with --serve. {Usage}");
     return 2;
 }
 
@@ -55,6 +64,21 @@ if (serve is not null)
 {
     serve.Tcp = tcp ?? serve.Tcp;
     serve.Http = http ?? serve.Http;
+    serve.AllowAnonymous = allowAnonymous;
+    if (token is not null)
+    {
+        serve.Tokens[token] = TokenGrant.All;
+    }
+
+    try
+    {
+        serve.Validate(); // before the functions start: a server that may not listen is an error at once
+    }
+    catch (OmnibusConfigurationException e)
+    {
+        Console.Error.WriteLine($"error: --serve: {e.Message}");
+        return 2;
+    }
 }
 
 using var host = LocalFunctionsHost.Build(AppContext.BaseDirectory, typeof(OrderFunctions));

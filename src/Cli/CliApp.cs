@@ -37,7 +37,7 @@ internal static class CliApp
         }
         catch (Exception e) when (ExitCodeOf(e) is { } code)
         {
-            await Console.Error.WriteLineAsync("error: " + ClientConnection.MaskToken(Describe(e), token)).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("error: " + ClientConnection.MaskToken(Describe(e, BrokerOf(parse)), token)).ConfigureAwait(false);
             return code;
         }
     }
@@ -70,7 +70,25 @@ internal static class CliApp
         _ => ExitCodes.Failure,
     };
 
-    private static string Describe(Exception e)
+    /// <summary>The broker the command talks to, as shown to the user; null for commands without <c>--connect</c>.</summary>
+    private static string? BrokerOf(ParseResult parse)
+    {
+        if (!parse.CommandResult.Command.Options.Contains(ClientConnection.ConnectOption))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ConnectionString.Parse(ClientConnection.From(parse).ConnectionString).ToString();
+        }
+        catch (OmnibusConfigurationException)
+        {
+            return null; // the failure itself names the bad connection string
+        }
+    }
+
+    private static string Describe(Exception e, string? broker)
     {
         if (e is CliUsageException or OmnibusConfigurationException)
         {
@@ -87,6 +105,15 @@ internal static class CliApp
         while (cause.InnerException is { } inner && cause is not SocketException)
         {
             cause = inner;
+        }
+
+        if (cause is SocketException && broker is not null)
+        {
+            // What a new user meets first: no server running. Say where the CLI looked and what to do about it.
+            var what = ReferenceEquals(cause, e) ? cause.Message : $"{e.Message} ({cause.Message})";
+            return $"the broker could not be reached at {broker}: {what}. " + (broker.StartsWith("omnibus://", StringComparison.OrdinalIgnoreCase)
+                ? $"Is an omnibus server running there? Start one with 'omnibus server' (it listens on {ClientConnection.LocalServer["omnibus://".Length..]} by default), or name another broker with --connect <connection string> or ${ClientConnection.ConnectVariable}."
+                : $"Is the broker running, and is the address right? Name another broker with --connect <connection string> or ${ClientConnection.ConnectVariable}.");
         }
 
         return cause is SocketException or IOException or TimeoutException && !ReferenceEquals(cause, e)

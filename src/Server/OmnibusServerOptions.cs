@@ -26,6 +26,13 @@ public sealed class OmnibusServerOptions
     /// </summary>
     public IDictionary<string, TokenGrant> Tokens { get; } = new Dictionary<string, TokenGrant>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Lets clients in without a token on an address other than loopback. False (the default): a server listening beyond
+    /// loopback with no <see cref="Tokens"/> refuses to start (the way Redis' protected mode does), since anyone who can
+    /// reach it could publish, consume and replay dead letters. Loopback listeners never need it.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
     /// <summary>A PKCS#12 (.pfx) or PEM certificate file: when set, both TCP and HTTP require TLS.</summary>
     public string? CertificatePath { get; set; }
 
@@ -55,8 +62,8 @@ public sealed class OmnibusServerOptions
             throw new OmnibusConfigurationException(nameof(Tcp), "OmnibusServerOptions: Tcp and Http are both off; allowed: at least one 'host:port'.");
         }
 
-        ParseEndpoint(nameof(Tcp), Tcp);
-        ParseEndpoint(nameof(Http), Http);
+        RequireProtected(nameof(Tcp), Tcp, ParseEndpoint(nameof(Tcp), Tcp));
+        RequireProtected(nameof(Http), Http, ParseEndpoint(nameof(Http), Http));
         Require(nameof(MaxFrameBytes), MaxFrameBytes, 1024, 256 * 1024 * 1024);
         Require(nameof(MaxConnections), MaxConnections, 1, 1_000_000);
         Require(nameof(MaxSubscriptionsPerConnection), MaxSubscriptionsPerConnection, 1, 100_000);
@@ -108,6 +115,19 @@ public sealed class OmnibusServerOptions
 
         return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port)
             : throw new OmnibusConfigurationException(option, $"OmnibusServerOptions.{option} host '{host}' is not an IP address; allowed: an IPv4 or IPv6 address, or localhost.");
+    }
+
+    private void RequireProtected(string option, string? value, IPEndPoint? endpoint)
+    {
+        if (endpoint is null || Tokens.Count > 0 || AllowAnonymous || IPAddress.IsLoopback(endpoint.Address))
+        {
+            return;
+        }
+
+        throw new OmnibusConfigurationException(option, $"OmnibusServerOptions.{option} is '{value}', which is not a loopback address, and no token is set: "
+            + "anyone who can reach it could publish, consume and replay dead letters, so the server does not start. "
+            + "Add a token (omnibus server --token name:secret:pub=*:sub=*, or OmnibusServerOptions.Tokens), listen on 127.0.0.1, "
+            + "or let clients in without a token explicitly (--allow-anonymous, or OmnibusServerOptions.AllowAnonymous = true).");
     }
 
     private static void Require(string option, int value, int min, int max)

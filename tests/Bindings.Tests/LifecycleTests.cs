@@ -154,6 +154,18 @@ public sealed class LifecycleTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("borker")]
+    [InlineData("Brokers")]
+    public async Task Start_MisspeltHostJsonSection_FailsNamingTheSectionMeant(string section)
+    {
+        await using var host = await TestHost.StartAsync([typeof(ParameterFunctions)], new Dictionary<string, string?> { [$"AzureWebJobs:extensions:{section}:maxConcurrency"] = "8" }, start: false);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.Host.StartAsync());
+
+        Assert.Contains($"extensions.{section} is not a section the Omnibus extension reads: did you mean extensions.broker?", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_Options_LoggedWithPasswordHidden()
     {

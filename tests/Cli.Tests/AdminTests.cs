@@ -54,6 +54,8 @@ public sealed class AdminTests : TempDirectoryTests
         Assert.Equal(3, before.EnumerateArray().Single().GetProperty("deadLettered").GetInt64());
         Assert.Equal("replayed 3 messages from orders.dlq", replay.Stdout.Trim());
         Assert.Equal("replayed 0 messages from orders.dlq", again.Stdout.Trim());
+        var after = Json((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", Dir.Embedded)).Expect(0));
+        Assert.Equal(0, after.EnumerateArray().Single(g => g.GetProperty("group").GetString() == "shipping").GetProperty("deadLettered").GetInt64());
         var replayed = sub.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["o1", "o2", "o3"], replayed.Select(m => m.GetProperty("body").GetString()));
         Assert.All(replayed, m =>

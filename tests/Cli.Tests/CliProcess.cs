@@ -113,6 +113,14 @@ public sealed class CliProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: nothing of the tool's own shutdown runs, as when the machine loses power or the OOM killer strikes.</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        _process.Kill();
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     /// <summary>Sends SIGTERM, as a service manager stopping the tool would.</summary>
     public void Terminate()
     {

@@ -96,7 +96,7 @@ public sealed class ErrorTests : TempDirectoryTests
     }
 
     /// <summary>A loopback port nothing listens on (taken, then released).</summary>
-    private static int ClosedPort()
+    internal static int ClosedPort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -113,7 +113,7 @@ public sealed class PubSubTests : TempDirectoryTests
     [Fact]
     public async Task Sub_TimeoutBeforeCount_ExitsOneSayingHowManyArrived()
     {
-        var sub = (await CliProcess.RunAsync("sub", "empty", "--count", "1", "--timeout", "500ms", "--connect", Dir.Embedded)).Expect(1);
+        var sub = (await CliProcess.RunAsync("sub", "empty", "--create", "--count", "1", "--timeout", "500ms", "--connect", Dir.Embedded)).Expect(1);
 
         Assert.Contains("0 of 1 messages arrived within 500ms", sub.Stderr, StringComparison.Ordinal);
     }

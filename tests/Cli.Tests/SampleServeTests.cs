@@ -33,6 +33,17 @@ public sealed partial class SampleServeTests : TempDirectoryTests
         Assert.Equal(0, await app.WaitForExitAsync(CliProcess.DefaultTimeout));
     }
 
+    [Fact]
+    public async Task Sample_ServeBeyondLoopbackWithoutToken_RefusesToStartSayingHowToAllowIt()
+    {
+        await using var app = CliProcess.StartDll(SampleDll(), Dir.Path, "--serve", "--tcp", "0.0.0.0:0", "--http", "127.0.0.1:0");
+
+        Assert.Equal(2, await app.WaitForExitAsync(CliProcess.DefaultTimeout));
+        Assert.Contains("'0.0.0.0:0', which is not a loopback address, and no token is set", app.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--allow-anonymous", app.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Function app running", app.Stdout, StringComparison.Ordinal);
+    }
+
     private static string SampleDll()
     {
         // tools: src/Cli/bin/<configuration>/<tfm>/ -> samples/FunctionApp/bin/<configuration>/<tfm>/

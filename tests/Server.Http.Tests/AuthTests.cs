@@ -154,6 +154,31 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dashboard_CookieOnAPost_AuthorisesOnlyTheDashboardsOwnScript()
+    {
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true };
+        using var browser = new HttpClient(handler) { BaseAddress = _server.Address };
+        await browser.GetAsync($"/?token={OrdersOnly}");
+
+        HttpRequestMessage Post(string? origin)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/topics/orders/messages") { Content = new StringContent("x") };
+            request.Headers.Add("X-Omnibus-Dashboard", "1");
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+
+            return request;
+        }
+
+        await (await browser.SendAsync(Post(origin: null))).JsonAsync(HttpStatusCode.Accepted);
+        await (await browser.SendAsync(Post(_server.Address.GetLeftPart(UriPartial.Authority)))).JsonAsync(HttpStatusCode.Accepted);
+        await (await browser.SendAsync(Post("http://evil.example"))).JsonAsync(HttpStatusCode.Unauthorized);
+        await (await browser.PostAsync("/v1/topics/orders/messages", new StringContent("x"))).JsonAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Rejections_AreCountedAndLoggedWithoutTheToken()
     {
         using var anonymous = _server.ClientWith(null);

@@ -6,7 +6,8 @@ namespace Omnibus.Bindings.Internal;
 /// <summary>
 /// Validates <see cref="BrokerOptions"/> once, when the extension starts: each range, the default connection string
 /// (scheme and options), the dead-letter naming, and that host.json's <c>extensions.broker</c> holds no key other
-/// than the options, so a misspelt setting is an error instead of a silent default.
+/// than the options, and that no section beside it is a misspelling of it (<c>extensions.borker</c>), so a misspelt
+/// setting is an error instead of a silent default.
 /// </summary>
 internal sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
 {
@@ -24,7 +25,17 @@ internal sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
     public ValidateOptionsResult Validate(string? name, BrokerOptions options)
     {
         var errors = new List<string>();
-        foreach (var child in _configuration.GetWebJobsExtensionConfigurationSection("broker").GetChildren())
+        var section = _configuration.GetWebJobsExtensionConfigurationSection("broker");
+        foreach (var sibling in _configuration.GetSection(ConfigurationPath.GetParentPath(section.Path) ?? string.Empty).GetChildren())
+        {
+            // Another extension's section is far from "broker"; one a letter or two away is this one, misspelt.
+            if (!string.Equals(sibling.Key, section.Key, StringComparison.OrdinalIgnoreCase) && Omnibus.Internal.EditDistance.Closest([section.Key], sibling.Key) is not null)
+            {
+                errors.Add($"extensions.{sibling.Key} is not a section the Omnibus extension reads: did you mean extensions.{section.Key}? Its options would otherwise be ignored.");
+            }
+        }
+
+        foreach (var child in section.GetChildren())
         {
             if (!Known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {

@@ -12,6 +12,9 @@ internal static class PubCommand
     /// <summary>Publishes outstanding at once with --lines: enough to keep a remote broker busy, few enough to bound memory.</summary>
     private const int LinesWindow = 512;
 
+    /// <summary>How long a failed pub waits for its broker to close before it exits with the error.</summary>
+    private static readonly TimeSpan FailedCloseWait = TimeSpan.FromSeconds(1);
+
     private static readonly Argument<string> Topic = new("topic") { Description = "The topic to publish to." };
 
     private static readonly Argument<string?> Body = new("body")
@@ -86,20 +89,37 @@ internal static class PubCommand
         var acknowledged = new AckWait(topic, connection, InputParsers.ParseDuration("--timeout", parse.GetRequiredValue(Timeout)));
 
         using var loggerFactory = CliLogging.Create(LogLevel.Warning);
-        await using var broker = connection.Connect(loggerFactory);
-        if (lines)
+        var broker = connection.Connect(loggerFactory);
+        try
         {
-            using var reader = file is null ? Console.In : OpenText(file);
-            return await PublishLinesAsync(broker, topic, template, reader, acknowledged, cancellationToken).ConfigureAwait(false);
-        }
+            int code;
+            if (lines)
+            {
+                using var reader = file is null ? Console.In : OpenText(file);
+                code = await PublishLinesAsync(broker, topic, template, reader, acknowledged, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var payload = body is not null ? System.Text.Encoding.UTF8.GetBytes(body)
+                    : file is not null ? ReadFile(file)
+                    : await ReadStandardInputAsync(cancellationToken).ConfigureAwait(false);
+                var message = template.Build(payload);
+                await acknowledged.WaitAsync(broker.PublishAsync(topic, message, cancellationToken)).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync(message.Id).ConfigureAwait(false);
+                code = ExitCodes.Success;
+            }
 
-        var payload = body is not null ? System.Text.Encoding.UTF8.GetBytes(body)
-            : file is not null ? ReadFile(file)
-            : await ReadStandardInputAsync(cancellationToken).ConfigureAwait(false);
-        var message = template.Build(payload);
-        await acknowledged.WaitAsync(broker.PublishAsync(topic, message, cancellationToken)).ConfigureAwait(false);
-        await Console.Out.WriteLineAsync(message.Id).ConfigureAwait(false);
-        return ExitCodes.Success;
+            await broker.DisposeAsync().ConfigureAwait(false); // every publish was acknowledged: a full, clean close
+            return code;
+        }
+        catch
+        {
+            // The command has failed already. A driver's close may flush what it could not deliver for many seconds more
+            // (kafka:// flushes for 10 s): that would only delay the error, so give it a moment and go.
+            await broker.DisposeAsync().AsTask().WaitAsync(FailedCloseWait, CancellationToken.None)
+                .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static async Task<int> PublishLinesAsync(Broker broker, string topic, Template template, TextReader reader, AckWait acknowledged, CancellationToken cancellationToken)

@@ -55,6 +55,11 @@ internal static class ServerCommand
         Description = "The .pfx password, or the PEM key file. Default: $OMNIBUS_CERT_PASSWORD.",
     };
 
+    private static readonly Option<bool> AllowAnonymous = new("--allow-anonymous")
+    {
+        Description = "Serve clients without a token on an address other than loopback (without it, and without --token, such a server refuses to start).",
+    };
+
     private static readonly Option<int> Qos = new("--qos")
     {
         Description = "Delivery guarantee of the engine: 0 at most once, 1 at least once, 2 exactly once (publish dedupe by id).",
@@ -65,7 +70,7 @@ internal static class ServerCommand
     {
         var command = new Command("server", "Host the embedded broker on a TCP protocol port and an HTTP port (loopback by default) until Ctrl+C.")
         {
-            Data, Tcp, Http, Tokens, TokensFile, Cert, CertPassword, Qos,
+            Data, Tcp, Http, Tokens, TokensFile, AllowAnonymous, Cert, CertPassword, Qos,
         };
         command.SetAction(RunAsync);
         return command;
@@ -79,6 +84,7 @@ internal static class ServerCommand
             Http = InputParsers.ParseListenAddress("--http", parse.GetRequiredValue(Http)),
             CertificatePath = parse.GetValue(Cert),
             CertificatePassword = parse.GetValue(CertPassword) ?? Environment.GetEnvironmentVariable("OMNIBUS_CERT_PASSWORD"),
+            AllowAnonymous = parse.GetValue(AllowAnonymous),
         };
         var specs = (parse.GetValue(Tokens) ?? []).Select(TokenSpecs.Parse).ToList();
         if (parse.GetValue(TokensFile) is { } file)

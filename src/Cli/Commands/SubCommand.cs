@@ -39,13 +39,19 @@ internal static class SubCommand
         DefaultValueFactory = _ => "text",
     };
 
+    private static readonly Option<bool> CreateTopic = new("--create")
+    {
+        Description = "Subscribe even when the topic does not exist yet (creating it and the group, to wait for its first message). "
+            + "Without it, a topic the broker does not list is an error, so a misspelt name creates nothing.",
+    };
+
     public static Command Create()
     {
         From.AcceptOnlyFromAmong("earliest", "latest");
         Format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("sub", "Print messages of a topic as they arrive, acknowledging each once printed; Ctrl+C stops.")
         {
-            Topic, Group, From, Count, Timeout, Format,
+            Topic, Group, From, Count, Timeout, Format, CreateTopic,
         };
         ClientConnection.AddTo(command);
         command.SetAction(RunAsync);
@@ -66,6 +72,11 @@ internal static class SubCommand
 
         using var loggerFactory = CliLogging.Create(LogLevel.Warning);
         await using var broker = connection.Connect(loggerFactory);
+        if (!parse.GetValue(CreateTopic))
+        {
+            await RequireTopicAsync(broker, connection, options.Topic, cancellationToken).ConfigureAwait(false);
+        }
+
         await using var output = StrictStandardOutput.Open();
         var printed = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -122,5 +133,27 @@ internal static class SubCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Refuses a topic the broker does not hold, where the broker's admin lists every topic: subscribing would create the
+    /// topic and a group under a misspelt name without a word. Elsewhere (no admin, or a partial listing) nothing is checked.
+    /// </summary>
+    private static async Task RequireTopicAsync(Broker broker, ClientConnection connection, string topic, CancellationToken cancellationToken)
+    {
+        if (broker.Admin is not { } admin || !TopicListing.IsComplete(connection.ConnectionString))
+        {
+            return;
+        }
+
+        var names = (await admin.GetTopicsAsync(cancellationToken).ConfigureAwait(false)).Select(t => t.Name).ToList();
+        if (names.Contains(topic, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        var hint = Omnibus.Internal.EditDistance.Closest(names, topic) is { } closest ? $" Did you mean '{closest}'?" : string.Empty;
+        throw new CliUsageException($"sub: topic '{topic}' does not exist on {connection}.{hint} "
+            + "Pass --create to subscribe anyway (the topic and the group are created and wait for its first message); 'omnibus topics' lists the topics.");
     }
 }

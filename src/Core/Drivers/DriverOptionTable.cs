@@ -138,8 +138,7 @@ public sealed class DriverOptionTable : IReadOnlyCollection<DriverOption>
     private OmnibusConfigurationException Unknown(string scheme, string name)
     {
         var accepted = _ordered.Select(o => o.Name).Order(StringComparer.OrdinalIgnoreCase).ToArray();
-        var closest = accepted.MinBy(a => EditDistance.Between(a.ToLowerInvariant(), name.ToLowerInvariant()));
-        var suggestion = closest is not null && EditDistance.Between(closest.ToLowerInvariant(), name.ToLowerInvariant()) <= 2 ? $" Did you mean '{closest}'?" : string.Empty;
+        var suggestion = EditDistance.Closest(accepted, name) is { } closest ? $" Did you mean '{closest}'?" : string.Empty;
         return new OmnibusConfigurationException(name, $"Option '{name}' is not supported by the {scheme}:// driver.{suggestion} Supported options: {string.Join(", ", _ordered.Select(o => $"{o.Name} ({o.Allowed})"))}.");
     }
 }

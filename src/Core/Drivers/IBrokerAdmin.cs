@@ -41,6 +41,9 @@ public sealed record TopicInfo(string Name, long Messages, long? Bytes, long Pub
 /// <param name="Group">The group name.</param>
 /// <param name="Lag">Messages the group has not acknowledged yet (ready, delayed and in flight).</param>
 /// <param name="InFlight">Messages delivered to a member and not yet settled.</param>
-/// <param name="DeadLettered">Messages stored in the topic's default dead-letter topic (<c>&lt;topic&gt;.dlq</c>).</param>
+/// <param name="DeadLettered">
+/// Messages in the topic's default dead-letter topic (<c>&lt;topic&gt;.dlq</c>): those not yet replayed where the driver can
+/// tell (the embedded engine: the lag of the default replay group, <c>omnibus-replay</c>), else all it stores.
+/// </param>
 /// <param name="Members">Consumers of this process (or server) attached to the group now.</param>
 public sealed record GroupInfo(string Topic, string Group, long Lag, long InFlight, long DeadLettered, int Members);

@@ -1,8 +1,16 @@
 namespace Omnibus.Internal;
 
-/// <summary>Levenshtein distance, for "did you mean" hints on misspelt option names.</summary>
+/// <summary>Levenshtein distance, for "did you mean" hints on misspelt option and topic names.</summary>
 internal static class EditDistance
 {
+    /// <summary>The candidate nearest to <paramref name="name"/> (ignoring case), when at most <paramref name="maxDistance"/> edits away; else null.</summary>
+    public static string? Closest(IEnumerable<string> candidates, string name, int maxDistance = 2)
+    {
+        var lower = name.ToLowerInvariant();
+        var closest = candidates.MinBy(c => Between(c.ToLowerInvariant(), lower));
+        return closest is not null && Between(closest.ToLowerInvariant(), lower) <= maxDistance ? closest : null;
+    }
+
     public static int Between(string a, string b)
     {
         var previous = new int[b.Length + 1];

@@ -3,7 +3,10 @@ namespace Omnibus.Server.Http;
 /// <summary>
 /// The dashboard: one self-contained page (no CDN) that polls the JSON API every second. Every number sits in an element
 /// with a stable id or data attribute (<c>tr[data-topic]</c>, <c>tr[data-group="topic/group"]</c>, <c>td[data-col]</c>,
-/// <c>section[data-dlq]</c>, <c>#rate-now</c>) so that tests and scripts can read what it shows.
+/// <c>section[data-dlq]</c>, <c>#rate-now</c>) so that tests and scripts can read what it shows. Each dead-letter topic
+/// has a replay button (<c>button[data-replay=topic]</c>): after a confirmation naming the count, it posts the HTTP API's
+/// replay with <c>?max=</c> the count shown, so one click moves at most what the user saw (as <c>omnibus dlq replay --max</c>),
+/// and reports in <c>#replay-status</c>.
 /// </summary>
 internal static class DashboardPage
 {
@@ -25,6 +28,13 @@ internal static class DashboardPage
   svg { background: #fff; border: 1px solid #e3e6eb; }
   #rate-now { font-weight: 600; }
   .err { color: #b3261e; }
+  /* Long error messages and bodies wrap inside the page instead of widening it. */
+  #dead-letters table { table-layout: fixed; width: 100%; min-width: 0; }
+  #dead-letters td { overflow-wrap: anywhere; vertical-align: top; }
+  #dead-letters th:nth-child(1) { width: 12rem; } #dead-letters th:nth-child(2) { width: 7rem; }
+  #dead-letters th:nth-child(3) { width: 14rem; } #dead-letters th:nth-child(5) { width: 5rem; }
+  section[data-dlq] h3 { display: flex; gap: .8rem; align-items: center; font-size: .95rem; }
+  #replay-status[data-state="error"] { color: #b3261e; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -41,12 +51,44 @@ internal static class DashboardPage
 <svg id="chart" width="720" height="160" viewBox="0 0 720 160" role="img" aria-label="publish rate, last two minutes"></svg>
 
 <h2>Dead letters</h2>
+<div id="replay-status" data-state="idle"></div>
 <div id="dead-letters"></div>
 
 <script>
 "use strict";
 const $ = (id) => document.getElementById(id);
 const fmtRate = (r) => r == null ? "–" : r.toFixed(1);
+
+async function post(path) {
+  // The header marks the dashboard's own request: a form on another site cannot send it, and a script there would need
+  // a CORS preflight the server never grants; only with it does the token cookie authorise a POST.
+  const res = await fetch(path, { method: "POST", credentials: "same-origin", cache: "no-store", headers: { "X-Omnibus-Dashboard": "1" } });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) { throw new Error((body && body.detail) || (res.status + " " + res.statusText)); }
+  return body;
+}
+
+let replaying = null;
+async function replay(topic, count) {
+  const dlq = topic + ".dlq";
+  if (replaying || !confirm("Replay " + count + " dead letter" + (count === 1 ? "" : "s") + " of " + dlq + " back to " + topic
+      + "? Each is published to " + topic + " again (without its error headers), then acknowledged in " + dlq + ".")) { return; }
+  replaying = topic;
+  const status = $("replay-status");
+  status.dataset.state = "running";
+  status.textContent = "replaying " + dlq + "…";
+  try {
+    const result = await post("/v1/topics/" + encodeURIComponent(topic) + "/dlq/replay?max=" + count);
+    status.dataset.state = "ok";
+    status.dataset.replayed = result.replayed;
+    status.textContent = "replayed " + result.replayed + " messages from " + result.deadLetterTopic + " to " + result.topic;
+  } catch (e) {
+    status.dataset.state = "error";
+    status.textContent = "replay of " + dlq + " failed: " + e.message;
+  } finally {
+    replaying = null;
+  }
+}
 
 async function get(path) {
   const res = await fetch(path, { credentials: "same-origin", cache: "no-store" });
@@ -99,7 +141,14 @@ function drawChart(points) {
   svg.appendChild(line);
 }
 
-async function deadLetters(topics) {
+// Dead letters a replay would move now: what the replay's group (omnibus-replay, as 'omnibus dlq replay') has not taken, or
+// everything stored when no replay ran yet.
+function waitingForReplay(dlq, groups) {
+  const group = groups.find((g) => g.topic === dlq.name && g.group === "omnibus-replay");
+  return group ? group.lag : dlq.messages;
+}
+
+async function deadLetters(topics, groups) {
   const box = $("dead-letters");
   const dlqs = topics.filter((t) => t.name.endsWith(".dlq"));
   const sections = await Promise.all(dlqs.map(async (t) => {
@@ -107,7 +156,18 @@ async function deadLetters(topics) {
     const section = document.createElement("section");
     section.dataset.dlq = t.name;
     const title = document.createElement("h3");
-    title.textContent = t.name + " (" + t.messages + " stored)";
+    const label = document.createElement("span");
+    const waiting = waitingForReplay(t, groups);
+    label.textContent = t.name + " (" + t.messages + " stored, " + waiting + " waiting for replay)";
+    const topic = t.name.slice(0, -".dlq".length);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.replay = topic;
+    button.textContent = "Replay to " + topic;
+    button.dataset.waiting = waiting;
+    button.disabled = waiting === 0 || replaying !== null;
+    button.addEventListener("click", () => replay(topic, waiting));
+    title.append(label, button);
     const table = document.createElement("table");
     table.innerHTML = "<thead><tr><th>id</th><th>key</th><th>error</th><th>message</th><th class=\"n\">attempts</th><th>body</th></tr></thead><tbody></tbody>";
     fill(table.tBodies[0], messages, {
@@ -150,7 +210,7 @@ async function poll() {
     $("rate-now").dataset.rate = now;
     $("rate-now").textContent = now.toFixed(1);
     drawChart(points);
-    await deadLetters(topics);
+    await deadLetters(topics, groups);
     polls++;
     document.body.dataset.polls = polls;
     $("status").dataset.state = "ok";

@@ -6,12 +6,19 @@ namespace Omnibus.Server.Http;
 /// <summary>
 /// Token authentication and topic permissions for HTTP requests. A token comes in <c>Authorization: Bearer &lt;token&gt;</c>;
 /// the dashboard, which a browser opens without that header, gets it once as <c>/?token=</c> and keeps it in an HttpOnly,
-/// SameSite=Strict cookie that authorises GET requests only (so another site cannot make a browser publish or replay).
+/// SameSite=Strict cookie that authorises GET requests, and POSTs only from the dashboard's own script (the
+/// <see cref="DashboardHeader"/> header, from the server's own origin), so another site cannot make a browser publish or replay.
 /// </summary>
 internal sealed class HttpAccess
 {
     /// <summary>The cookie the dashboard's token is kept in.</summary>
     public const string CookieName = "omnibus_token";
+
+    /// <summary>
+    /// The header the dashboard's script sends with its POSTs. A form on another site cannot send a header, and a script
+    /// there would need a CORS preflight, which this server never grants.
+    /// </summary>
+    public const string DashboardHeader = "X-Omnibus-Dashboard";
 
     private const string GrantKey = "omnibus.grant";
 
@@ -48,7 +55,7 @@ internal sealed class HttpAccess
 
             token = header[7..].Trim();
         }
-        else if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        else if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || IsDashboardScript(request))
         {
             token = request.Cookies[CookieName];
         }
@@ -90,6 +97,20 @@ internal sealed class HttpAccess
             Path = "/",
         });
         return Results.Redirect("/");
+    }
+
+    /// <summary>A request of the dashboard's own script: it carries <see cref="DashboardHeader"/>, and its Origin (if any) is this server.</summary>
+    private static bool IsDashboardScript(HttpRequest request)
+    {
+        if (!request.Headers.ContainsKey(DashboardHeader))
+        {
+            return false;
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length == 0
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase));
     }
 
     private IResult Reject(HttpContext context, string reason, string detail)

@@ -98,21 +98,16 @@ internal sealed partial class ConsumerGroup : IDisposable
     public void MemberLeft() => Interlocked.Decrement(ref _members);
 
     /// <summary>Makes the topic's retained message the first delivery of this (new) group.</summary>
-    public void OfferRetained(LogPosition position)
+    public void OfferRetained(int partition, LogRecord record)
     {
-        var record = _topic.Log[position.Partition].Read(position.Offset, 1).FirstOrDefault();
-        if (record is null)
-        {
-            return;
-        }
-
         lock (_lock)
         {
-            // Below the new group's start, so it counts as settled: it is tracked on its own until acknowledged.
-            if (position.Offset < _cursors[position.Partition].Position)
+            // Below the new group's start (or in a segment retention deleted), so it counts as settled: it is tracked on
+            // its own until acknowledged, and delivered from the topic's copy rather than read from the log.
+            if (record.Offset < _cursors[partition].Position)
             {
-                _retained = (position.Partition, position.Offset);
-                _ready.Enqueue((position.Partition, record));
+                _retained = (partition, record.Offset);
+                _ready.Enqueue((partition, record));
             }
         }
     }

@@ -5,6 +5,8 @@ namespace Omnibus.Embedded.Internal.Engine;
 /// <summary>What the embedded engine can tell about itself: topics, groups and stored messages, read without consuming.</summary>
 internal static class EmbeddedAdmin
 {
+    private static readonly string DefaultReplayGroup = new Omnibus.Middleware.DeadLetterReplayOptions().Group;
+
     public static IReadOnlyList<TopicInfo> Topics(BrokerEngine engine) =>
         [.. engine.Topics.OrderBy(t => t.Name, StringComparer.Ordinal).Select(Describe)];
 
@@ -15,7 +17,7 @@ internal static class EmbeddedAdmin
         var groups = new List<GroupInfo>();
         foreach (var topic in topics)
         {
-            var deadLettered = engine.FindTopic(topic.Name + ".dlq") is { } dlq ? Stored(dlq) : 0;
+            var deadLettered = engine.FindTopic(topic.Name + ".dlq") is { } dlq ? NotReplayed(dlq) : 0;
             foreach (var name in topic.GroupNames())
             {
                 if (topic.FindGroup(name) is { } group)
@@ -76,6 +78,14 @@ internal static class EmbeddedAdmin
 
         return new TopicInfo(topic.Name, Stored(topic), bytes, published, topic.Log.PartitionCount);
     }
+
+    /// <summary>
+    /// Dead letters a replay has not moved back yet: the lag of the default replay group (what 'omnibus dlq replay' and
+    /// the dashboard read as), or everything stored when no replay ran. A replayed dead letter stays stored until
+    /// retention, but it no longer counts as waiting.
+    /// </summary>
+    private static long NotReplayed(EngineTopic deadLetters) =>
+        deadLetters.FindGroup(DefaultReplayGroup) is { } replay ? replay.Backlog : Stored(deadLetters);
 
     private static long Stored(EngineTopic topic)
     {

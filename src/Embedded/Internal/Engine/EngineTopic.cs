@@ -4,7 +4,8 @@ using Omnibus.Embedded.Internal.Storage;
 namespace Omnibus.Embedded.Internal.Engine;
 
 /// <summary>
-/// A topic: its partitioned log, its consumer groups (loaded on first use), the retained message and, for
+/// A topic: its partitioned log, its consumer groups (loaded on first use), the retained message (a copy in its own
+/// file, <see cref="RetainedFile"/>, so retention cannot lose it; an empty retained publish clears it) and, for
 /// qos=2 publishers, the window of recently published message ids. Thread-safe.
 /// </summary>
 internal sealed class EngineTopic : IDisposable
@@ -15,7 +16,7 @@ internal sealed class EngineTopic : IDisposable
     private ConsumerGroup[] _groups = [];
     private HashSet<string>? _recentIds;
     private readonly Queue<string> _recentOrder = new();
-    private LogPosition? _retained;
+    private RetainedMessage? _retained;
     private long _expired;
 
     public EngineTopic(BrokerEngine engine, string name, string directory)
@@ -26,7 +27,7 @@ internal sealed class EngineTopic : IDisposable
         Directory.CreateDirectory(directory);
         var meta = ReadMeta();
         Log = PartitionedLog.Open(Path.Combine(directory, "log"), meta?.Partitions ?? engine.Settings.Partitions, engine.Settings.LogOptions, engine.StorageLogger);
-        _retained = meta?.RetainedPartition is { } p && meta.RetainedOffset is { } o ? new LogPosition(p, o) : null;
+        _retained = RetainedFile.Read(directory) ?? CopyLegacyRetained(meta);
         if (meta is null)
         {
             WriteMeta();
@@ -81,7 +82,7 @@ internal sealed class EngineTopic : IDisposable
             var group = new ConsumerGroup(this, name, directory, startFrom, Engine.Logger);
             if (isNew && _retained is { } retained)
             {
-                group.OfferRetained(retained);
+                group.OfferRetained(retained.Partition, retained.Record);
             }
 
             _groupsByName[name] = group;
@@ -142,7 +143,7 @@ internal sealed class EngineTopic : IDisposable
         }
 
         var durable = Log[position.Partition].WaitForDurableAsync(position.Offset, cancellationToken);
-        return durable.IsCompletedSuccessfully && !retained ? default : AwaitDurableAsync(durable, message, position, retained, qos, id);
+        return durable.IsCompletedSuccessfully && !retained ? default : AwaitDurableAsync(durable, message, position, retained ? record : null, qos, id);
     }
 
     public void Dispose()
@@ -158,7 +159,7 @@ internal sealed class EngineTopic : IDisposable
         Log.Dispose();
     }
 
-    private async ValueTask AwaitDurableAsync(ValueTask durable, Message message, LogPosition position, bool retained, int qos, string id)
+    private async ValueTask AwaitDurableAsync(ValueTask durable, Message message, LogPosition position, LogRecordData? retained, int qos, string id)
     {
         try
         {
@@ -170,14 +171,66 @@ internal sealed class EngineTopic : IDisposable
             throw Failed(message, e);
         }
 
-        if (retained)
+        if (retained is { } data)
         {
-            lock (_lock)
+            try
             {
-                _retained = position;
-                WriteMeta();
+                Retain(position, data);
+            }
+            catch (IOException e)
+            {
+                throw Failed(message, e);
             }
         }
+    }
+
+    /// <summary>Makes the record at <paramref name="position"/> the retained message; an empty body clears it (the MQTT convention).</summary>
+    private void Retain(LogPosition position, in LogRecordData data)
+    {
+        lock (_lock)
+        {
+            if (_retained is { } current && current.Partition == position.Partition && current.Record.Offset > position.Offset)
+            {
+                return; // a later retained publish of the same partition already became durable and won
+            }
+
+            if (data.Body.IsEmpty)
+            {
+                RetainedFile.Delete(_directory);
+                _retained = null;
+            }
+            else
+            {
+                _retained = RetainedFile.Write(_directory, position, data);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Data directories written before the copy kept only the retained record's position in topic.json: copy the record
+    /// from the log while it is still there.
+    /// </summary>
+    private RetainedMessage? CopyLegacyRetained(TopicMeta? meta)
+    {
+        if (meta?.RetainedPartition is not { } partition || meta.RetainedOffset is not { } offset || partition >= Log.PartitionCount
+            || offset < Log[partition].StartOffset || Log[partition].Read(offset, 1).FirstOrDefault() is not { } record || record.Offset != offset)
+        {
+            return null;
+        }
+
+        var data = new LogRecordData
+        {
+            RecordType = record.RecordType,
+            Flags = record.Flags,
+            Timestamp = record.Timestamp,
+            DeliverAt = record.DeliverAt,
+            ExpiresAt = record.ExpiresAt,
+            MessageId = record.MessageId,
+            Key = record.Key,
+            Headers = record.Headers,
+            Body = record.Body,
+        };
+        return RetainedFile.Write(_directory, new LogPosition(partition, offset), data);
     }
 
     private PublishException Failed(Message message, Exception e)
@@ -261,7 +314,7 @@ internal sealed class EngineTopic : IDisposable
 
     private void WriteMeta()
     {
-        var meta = new TopicMeta(Log.PartitionCount, _retained?.Partition, _retained?.Offset);
+        var meta = new TopicMeta(Log.PartitionCount, null, null);
         var temp = Path.Combine(_directory, "topic.json.tmp");
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(meta));
         using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
@@ -273,5 +326,6 @@ internal sealed class EngineTopic : IDisposable
         DirectorySync.Flush(_directory);
     }
 
+    /// <summary>topic.json. The retained fields are read only, from data directories written before <see cref="RetainedFile"/>.</summary>
     private sealed record TopicMeta(int Partitions, int? RetainedPartition, long? RetainedOffset);
 }
