@@ -27,7 +27,10 @@ public abstract partial class BrokerConformanceTests
 
         var topic = NewName("scale");
         var options = Options(topic);
-        var monitor = new BrokerScaleMonitor("conformance", new BrokerTriggerSettings("conformance", Broker.Name, options), () => Broker.Backlog, NullLogger.Instance);
+
+        // The monitor runs where the scale controller does: its own connection, not the consumer's.
+        var observer = Track(CreateMonitorConnection());
+        var monitor = new BrokerScaleMonitor("conformance", new BrokerTriggerSettings("conformance", observer.Name, options), () => observer.Backlog, NullLogger.Instance);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handled = new Recorder<string>();
 
@@ -54,6 +57,12 @@ public abstract partial class BrokerConformanceTests
         Assert.True(idleAgain.IsBacklogKnown && idleAgain.Backlog == 0, $"backlog {idleAgain.Backlog} (known: {idleAgain.IsBacklogKnown}) after it was 0");
         Assert.Equal(ScaleVote.ScaleIn, Vote(monitor, workers: 2, idle, idleAgain));
     }
+
+    /// <summary>
+    /// The connection a scale monitor reads the backlog through, in a process other than the consumers'. A driver whose
+    /// backlog needs more than a plain connection for that (amqp:// needs its management option) says so here.
+    /// </summary>
+    protected virtual IBroker CreateMonitorConnection() => CreateConnection();
 
     private static ScaleVote Vote(BrokerScaleMonitor monitor, int workers, params BrokerScaleMetrics[] samples) =>
         monitor.GetScaleStatus(new ScaleStatusContext<BrokerScaleMetrics> { WorkerCount = workers, Metrics = samples }).Vote;
