@@ -16,4 +16,11 @@ public sealed class RabbitMqConformanceTests : BrokerConformanceTests
         _server.Require();
         return Omnibus.Broker.Connect(_server.ConnectionString);
     }
+
+    /// <summary>Over plain AMQP another process's unacknowledged messages cannot be counted: the monitor reads the management API.</summary>
+    protected override IBroker CreateMonitorConnection()
+    {
+        _server.Require();
+        return Omnibus.Broker.Connect(_server.ManagementConnectionString);
+    }
 }

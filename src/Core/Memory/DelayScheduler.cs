@@ -73,7 +73,7 @@ internal sealed class DelayScheduler : IDisposable
 
         foreach (var entry in due)
         {
-            entry.Group.Ready.Writer.TryWrite(entry);
+            entry.Group.MakeReady(entry);
         }
     }
 

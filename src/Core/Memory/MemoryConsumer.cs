@@ -4,8 +4,9 @@ using Omnibus.Drivers;
 namespace Omnibus.Memory;
 
 /// <summary>
-/// One consumer of a group: reads the group's shared queue (consumers compete on it), and through the kit's
-/// <see cref="DeliveryTracker"/> drops expired entries and hands back, on close, whatever it took and did not settle.
+/// One consumer of a group: takes from the group's queues (consumers compete on them; one that keeps per-key order
+/// only from its key lanes), and through the kit's <see cref="DeliveryTracker"/> drops expired entries and hands back,
+/// on close, whatever it took and did not settle, before it leaves the lane assignment.
 /// </summary>
 internal sealed class MemoryConsumer : IDeliverySource
 {
@@ -13,18 +14,36 @@ internal sealed class MemoryConsumer : IDeliverySource
     private readonly Action<MemoryConsumer> _onClosed;
     private readonly DeliveryTracker _tracker = new();
 
-    public MemoryConsumer(MemoryGroup group, Action<MemoryConsumer> onClosed)
+    public MemoryConsumer(MemoryGroup group, bool ordered, Action<MemoryConsumer> onClosed)
     {
         _group = group;
+        Ordered = ordered;
         _onClosed = onClosed;
+        group.Join(this);
     }
 
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
-        _tracker.IsClosed ? new ValueTask<bool>(false) : _group.Ready.Reader.WaitToReadAsync(cancellationToken);
+    /// <summary>Whether this consumer keeps per-key order (takes keyed entries from its own lanes only).</summary>
+    public bool Ordered { get; }
+
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        while (!_tracker.IsClosed)
+        {
+            var changed = _group.Changed;
+            if (_group.HasReady(this))
+            {
+                return true;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
 
     public bool TryRead([MaybeNullWhen(false)] out Delivery delivery)
     {
-        while (!_tracker.IsClosed && _group.Ready.Reader.TryRead(out var taken))
+        while (!_tracker.IsClosed && _group.Take(this) is { } taken)
         {
             if (_tracker.TryTrack(taken, DateTimeOffset.UtcNow))
             {
@@ -45,6 +64,7 @@ internal sealed class MemoryConsumer : IDeliverySource
         }
 
         await _tracker.CloseAsync().ConfigureAwait(false);
+        _group.Leave(this);
         _onClosed(this);
     }
 }

@@ -13,6 +13,8 @@ internal sealed class MemoryDelivery : Delivery
         : base(published.ForDelivery(group.Topic.Name, 1, published.Timestamp != default ? published.Timestamp : publishedAt))
     {
         Group = group;
+        Sequence = group.NextSequence();
+        Lane = group.LaneOf(published.Key);
         VisibleAt = published.DeliverAfter is { } delay && delay > TimeSpan.Zero ? publishedAt + delay : null;
         ExpiresAt = published.TimeToLive is { } ttl ? (VisibleAt ?? publishedAt) + ttl : null;
     }
@@ -21,17 +23,25 @@ internal sealed class MemoryDelivery : Delivery
         : base(previous.Message.ForDelivery(previous.Message.Topic, previous.Message.DeliveryAttempt + 1))
     {
         Group = previous.Group;
+        Sequence = previous.Sequence;
+        Lane = previous.Lane;
         ExpiresAt = previous.ExpiresAt;
     }
 
     public MemoryGroup Group { get; }
+
+    /// <summary>Its place in the group's publish order, kept by every attempt.</summary>
+    public long Sequence { get; }
+
+    /// <summary>The key lane of its key, or -1 without a key.</summary>
+    public int Lane { get; }
 
     /// <summary>Not before this time (a delayed publish); null once visible.</summary>
     public DateTimeOffset? VisibleAt { get; }
 
     protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
     {
-        Group.Settled();
+        Group.Settled(Lane);
         return default;
     }
 
@@ -43,7 +53,7 @@ internal sealed class MemoryDelivery : Delivery
 
     protected override ValueTask OnExpiredAsync()
     {
-        Group.CountExpired();
+        Group.CountExpired(Lane);
         return default;
     }
 }

@@ -51,7 +51,7 @@ internal sealed class MemoryDriver : IBrokerDriver, IBacklogSource
     {
         ThrowIfDisposed();
         var group = _state.Topic(spec.Topic).JoinGroup(spec.Group, spec.StartFrom);
-        var consumer = new MemoryConsumer(group, c => _consumers.TryRemove(c, out _));
+        var consumer = new MemoryConsumer(group, spec.Ordering == MessageOrdering.ByKey, c => _consumers.TryRemove(c, out _));
         _consumers.TryAdd(consumer, 0);
         return new ValueTask<IDeliverySource>(consumer);
     }

@@ -12,13 +12,19 @@ namespace Omnibus.Triggers.Internal;
 internal sealed class BrokerScaleMonitor : IScaleMonitor<BrokerScaleMetrics>, ITargetScaler
 {
     private readonly BrokerTriggerSettings _settings;
-    private readonly BrokerConnectionCache _cache;
+    private readonly Func<IBacklogSource?> _backlog;
     private readonly ILogger _logger;
 
     public BrokerScaleMonitor(string functionId, BrokerTriggerSettings settings, BrokerConnectionCache cache, ILogger logger)
+        : this(functionId, settings, () => cache.Get(settings.ConnectionString).Backlog, logger)
+    {
+    }
+
+    /// <summary>A monitor reading the backlog from <paramref name="backlog"/> (the conformance suite passes its broker's).</summary>
+    public BrokerScaleMonitor(string functionId, BrokerTriggerSettings settings, Func<IBacklogSource?> backlog, ILogger logger)
     {
         _settings = settings;
-        _cache = cache;
+        _backlog = backlog;
         _logger = logger;
         var id = $"{functionId}-BrokerTrigger-{settings.Subscription.Topic}-{settings.Subscription.Group}".ToLowerInvariant();
         Descriptor = new ScaleMonitorDescriptor(id, functionId);
@@ -34,7 +40,7 @@ internal sealed class BrokerScaleMonitor : IScaleMonitor<BrokerScaleMetrics>, IT
         var metrics = new BrokerScaleMetrics { Timestamp = DateTime.UtcNow };
         try
         {
-            if (_cache.Get(_settings.ConnectionString).Backlog is { } source
+            if (_backlog() is { } source
                 && await source.GetBacklogAsync(_settings.Subscription.Topic, _settings.Subscription.Group, CancellationToken.None).ConfigureAwait(false) is { } backlog)
             {
                 metrics.Backlog = backlog;

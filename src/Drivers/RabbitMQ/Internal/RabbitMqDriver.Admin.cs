@@ -78,9 +78,21 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
         }
 
         Remember(topic, group);
-        return await QueueAsync(Names.GroupQueue(topic, group), cancellationToken).ConfigureAwait(false) is { } queue
-            ? queue.Ready + InFlight(topic, group) + await TtlQueuesAsync(topic, group, cancellationToken).ConfigureAwait(false)
-            : null;
+        if (await QueueAsync(Names.GroupQueue(topic, group), cancellationToken).ConfigureAwait(false) is not { } queue)
+        {
+            return null;
+        }
+
+        // AMQP counts only ready messages; the unacknowledged ones are known for this process's consumers alone. With
+        // consumers in other processes their share is unknown, and under-counting would vote to scale in while work
+        // waits: unknown it is (the management option counts them).
+        if (queue.Consumers > _consumers.Keys.Count(c => c.Topic == topic && c.Group == group))
+        {
+            Log.BacklogUnavailable(Logger, Names.GroupQueue(topic, group), "consumers in other processes hold unacknowledged messages that AMQP does not count; set the 'management' option to count them");
+            return null;
+        }
+
+        return queue.Ready + InFlight(topic, group) + await TtlQueuesAsync(topic, group, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Counts <paramref name="topic"/> (and <paramref name="group"/>) among what the admin reports.</summary>

@@ -31,7 +31,10 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
     public BrokerFeatures Features { get; } = new()
     {
         ConsumerGroups = true,
-        KeyOrdering = true,
+
+        // The members of a group compete on one queue, so RabbitMQ would hand one key to several of them at once: per-key
+        // order is not declared, and Ordering = ByKey (OrderBy.Key) is rejected at subscribe and at host start.
+        KeyOrdering = false,
         Persistent = true,
         DelayedDelivery = true,
         TimeToLive = true,

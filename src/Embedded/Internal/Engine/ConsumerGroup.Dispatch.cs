@@ -12,13 +12,14 @@ internal sealed partial class ConsumerGroup
         lock (_lock)
         {
             found = TryReadLocked(consumer, out delivery);
-            if (found && _waitQueue.First is not null && HasDeliverableLocked())
+            if (found && _waitQueue.First is not null && HasDeliverableLocked(null))
             {
                 next = TakeWaiterLocked();
             }
         }
 
         next?.TrySetResult();
+        PulseIfLanesChanged();
         return found;
     }
 
@@ -30,15 +31,23 @@ internal sealed partial class ConsumerGroup
             return false;
         }
 
+        if (consumer.Ordered)
+        {
+            return TryReadOrderedLocked(consumer, take: true, out delivery);
+        }
+
         while (_ready.TryDequeue(out var redelivery))
         {
-            var key = (redelivery.Partition, redelivery.Record.Offset);
-            var pending = _retained == key ? !_retainedAcknowledged : !_state.IsSettled(redelivery.Partition, redelivery.Record.Offset);
-            if (pending && !_inFlight.ContainsKey(key))
+            if (IsPendingLocked(redelivery.Partition, redelivery.Record))
             {
-                delivery = Hand(consumer, redelivery.Partition, redelivery.Record);
+                delivery = Hand(consumer, redelivery.Partition, redelivery.Record, LaneMode ? LaneOf(redelivery.Record) : -1);
                 return true;
             }
+        }
+
+        if (_parkedCount > 0 && TryTakeParkedLocked(consumer, out delivery))
+        {
+            return true;
         }
 
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -50,7 +59,7 @@ internal sealed partial class ConsumerGroup
                 _nextPartition = (cursor.Partition + 1) % _cursors.Length;
                 var record = cursor.Next!;
                 cursor.Next = null;
-                delivery = Hand(consumer, cursor.Partition, record);
+                delivery = Hand(consumer, cursor.Partition, record, LaneMode ? LaneOf(record) : -1);
                 return true;
             }
         }
@@ -79,7 +88,7 @@ internal sealed partial class ConsumerGroup
                     throw stopped;
                 }
 
-                if (HasDeliverableLocked())
+                if (HasDeliverableLocked(consumer))
                 {
                     return true;
                 }
@@ -87,7 +96,7 @@ internal sealed partial class ConsumerGroup
                 node = _waitQueue.AddLast(NewSignal());
                 signal = node.Value.Task;
                 Interlocked.Increment(ref _waiters);
-                if (HasDeliverableLocked())
+                if (HasDeliverableLocked(consumer))
                 {
                     _waitQueue.Remove(node);
                     Interlocked.Decrement(ref _waiters);
@@ -96,6 +105,9 @@ internal sealed partial class ConsumerGroup
 
                 WatchUnflushedLocked();
             }
+
+            // Records this consumer parked for other members: wake them.
+            PulseIfLanesChanged();
 
             try
             {
@@ -118,9 +130,14 @@ internal sealed partial class ConsumerGroup
         }
     }
 
-    private bool HasDeliverableLocked()
+    private bool HasDeliverableLocked(EmbeddedConsumer? consumer)
     {
-        if (_ready.Count > 0)
+        if (consumer is { Ordered: true })
+        {
+            return TryReadOrderedLocked(consumer, take: false, out _);
+        }
+
+        if (_ready.Count > 0 || _parkedCount > 0)
         {
             return true;
         }
@@ -251,20 +268,26 @@ internal sealed partial class ConsumerGroup
         return cursor.Buffer.Count > 0;
     }
 
-    private EmbeddedDelivery Hand(EmbeddedConsumer consumer, int partition, LogRecord record)
+    private EmbeddedDelivery Hand(EmbeddedConsumer consumer, int partition, LogRecord record, int lane)
     {
         var key = (partition, record.Offset);
         var attempt = _state.Attempts.GetValueOrDefault(key) + 1;
         _state.Attempts[key] = attempt;
         var token = ++_tokens;
         var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)_topic.Engine.Settings.VisibilityTimeout.TotalMilliseconds;
-        _inFlight[key] = new InFlight(token, deadline, consumer, record);
         var message = RecordCodec.ToMessage(record, _topic.Name, attempt);
         if (consumer.Qos == 0)
         {
             // At most once: settled the moment it is handed out, so it is never delivered again.
-            _inFlight.Remove(key);
             SettleLocked(partition, record.Offset);
+        }
+        else
+        {
+            _inFlight[key] = new InFlight(token, deadline, consumer, record, lane);
+            if (lane >= 0)
+            {
+                _lanes.Took(consumer, lane);
+            }
         }
 
         return new EmbeddedDelivery(this, consumer, partition, record.Offset, token, message);
@@ -290,7 +313,7 @@ internal sealed partial class ConsumerGroup
             while (_delayed.TryPeek(out var item, out var due) && due <= nowMs)
             {
                 _delayed.Dequeue();
-                _ready.Enqueue(item);
+                RequeueLocked(item.Partition, item.Record);
                 released = true;
             }
 
@@ -306,5 +329,7 @@ internal sealed partial class ConsumerGroup
         {
             Pulse();
         }
+
+        PulseIfLanesChanged();
     }
 }

@@ -25,9 +25,12 @@ internal sealed partial class ConsumerGroup
             }
 
             _inFlight.Remove(key);
+            LeftInFlightLocked(flight);
             _retainedAcknowledged |= _retained == key;
             SettleLocked(delivery.Partition, delivery.Offset);
         }
+
+        PulseIfLanesChanged();
 
         // Exactly once: the acknowledgement is durable before the caller hears it, so a restart never redelivers it.
         if (delivery.Consumer.Qos != 2)
@@ -64,18 +67,25 @@ internal sealed partial class ConsumerGroup
             }
 
             _inFlight.Remove(key);
+            LeftInFlightLocked(flight);
             _store.AppendAttempts(delivery.Partition, delivery.Offset, _state.Attempts.GetValueOrDefault(key));
             _topic.Engine.JournalDirty();
             if (delay > TimeSpan.Zero)
             {
                 ScheduleLocked(delivery.Partition, flight.Record, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)delay.TotalMilliseconds);
-                return;
             }
-
-            _ready.Enqueue((delivery.Partition, flight.Record));
+            else
+            {
+                RequeueLocked(delivery.Partition, flight.Record);
+            }
         }
 
-        Pulse();
+        if (delay <= TimeSpan.Zero)
+        {
+            Pulse();
+        }
+
+        PulseIfLanesChanged();
     }
 
     private void SettleLocked(int partition, long offset)

@@ -93,10 +93,6 @@ internal sealed partial class ConsumerGroup : IDisposable
     /// <summary>Consumers attached now (in this process).</summary>
     public int Members => Volatile.Read(ref _members);
 
-    public void MemberJoined() => Interlocked.Increment(ref _members);
-
-    public void MemberLeft() => Interlocked.Decrement(ref _members);
-
     /// <summary>Makes the topic's retained message the first delivery of this (new) group.</summary>
     public void OfferRetained(int partition, LogRecord record)
     {
@@ -188,7 +184,8 @@ internal sealed partial class ConsumerGroup : IDisposable
                 if (flight.Deadline <= nowMs)
                 {
                     _inFlight.Remove(key);
-                    _ready.Enqueue((key.Item1, flight.Record));
+                    LeftInFlightLocked(flight);
+                    RequeueLocked(key.Item1, flight.Record);
                     expired++;
                 }
             }
@@ -297,5 +294,6 @@ internal sealed partial class ConsumerGroup : IDisposable
         }
     }
 
-    private sealed record InFlight(long Token, long Deadline, EmbeddedConsumer Consumer, LogRecord Record);
+    /// <summary>A delivery handed out: its token, visibility deadline, holder, record and key lane (-1 when none is held).</summary>
+    private sealed record InFlight(long Token, long Deadline, EmbeddedConsumer Consumer, LogRecord Record, int Lane);
 }

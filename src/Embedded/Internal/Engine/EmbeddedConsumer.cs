@@ -13,15 +13,19 @@ internal sealed class EmbeddedConsumer : IDeliverySource
     private readonly Action<EmbeddedConsumer> _onClosed;
     private readonly DeliveryTracker _tracker = new();
 
-    public EmbeddedConsumer(ConsumerGroup group, int qos, Action<EmbeddedConsumer> onClosed)
+    public EmbeddedConsumer(ConsumerGroup group, int qos, bool ordered, Action<EmbeddedConsumer> onClosed)
     {
         _group = group;
         Qos = qos;
+        Ordered = ordered;
         _onClosed = onClosed;
-        group.MemberJoined();
+        group.MemberJoined(this);
     }
 
     public int Qos { get; }
+
+    /// <summary>Whether this consumer keeps per-key order (takes keyed records of its own key lanes only).</summary>
+    public bool Ordered { get; }
 
     public bool IsClosed => _tracker.IsClosed;
 
@@ -47,7 +51,7 @@ internal sealed class EmbeddedConsumer : IDeliverySource
         if (!_tracker.IsClosed)
         {
             await _tracker.CloseAsync().ConfigureAwait(false);
-            _group.MemberLeft();
+            _group.MemberLeft(this);
             _onClosed(this);
         }
     }

@@ -86,7 +86,7 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdm
     public ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
         var group = Engine().Topic(spec.Topic).JoinGroup(spec.Group, spec.StartFrom);
-        var consumer = new EmbeddedConsumer(group, _settings.Qos, Forget);
+        var consumer = new EmbeddedConsumer(group, _settings.Qos, spec.Ordering == MessageOrdering.ByKey, Forget);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
