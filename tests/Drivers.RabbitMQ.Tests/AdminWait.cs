@@ -14,6 +14,12 @@ internal static class AdminWait
     public static Task<TopicInfo> ForTopicAsync(IBrokerAdmin admin, string topic, Func<TopicInfo, bool> condition, string what) =>
         UntilAsync(async () => (await admin.GetTopicsAsync(default)).SingleOrDefault(t => t.Name == topic), condition, what);
 
+    /// <summary>The backlog of <paramref name="topic"/>/<paramref name="group"/> once it is <paramref name="expected"/> (each read is a new sample of the plugin's statistics).</summary>
+    public static async Task<long?> ForBacklogAsync(IBacklogSource backlog, string topic, string group, long expected) =>
+        (await UntilAsync(async () => new Box(await backlog.GetBacklogAsync(topic, group, default)), b => b.Value == expected, $"backlog {expected} of {topic}/{group}")).Value;
+
+    private sealed record Box(long? Value);
+
     /// <summary>What <paramref name="read"/> returns once it meets <paramref name="condition"/>; fails with the last seen after <see cref="Timeout"/>.</summary>
     private static async Task<T> UntilAsync<T>(Func<Task<T?>> read, Func<T, bool> condition, string what)
         where T : class

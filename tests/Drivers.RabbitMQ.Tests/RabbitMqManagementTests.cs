@@ -88,7 +88,7 @@ public sealed class RabbitMqManagementTests
         await using var observer = Broker.Connect(_server.ManagementConnectionString);
         var group = await AdminWait.ForGroupAsync(observer.Admin!, topic, g => g.Lag == 4 && g.InFlight == 0, "3 nacked messages in the retry queue and 1 in the delay queue");
         Assert.Equal(1, group.Members);
-        Assert.Equal(4, await observer.Backlog!.GetBacklogAsync(topic, "g", default));
+        Assert.Equal(4, await AdminWait.ForBacklogAsync(observer.Backlog!, topic, "g", 4));
     }
 
     [ConformanceFact]
