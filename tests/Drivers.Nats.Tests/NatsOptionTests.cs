@@ -26,6 +26,7 @@ public sealed class NatsOptionTests(NatsServer server)
     [InlineData("nats://127.0.0.1:4222?tlsCa=CREDS", "tlsCa", "needs TLS")]
     [InlineData("nats://127.0.0.1:4222?tls=false&tlsInsecure=true", "tlsInsecure", "needs TLS")]
     [InlineData("nats://127.0.0.1:4222?tls=true&tlsCert=CREDS", "tlsCert", "without its pair")]
+    [InlineData("nats://127.0.0.1:4222?tls=true&tlsCa=/no/such/ca.pem", "tlsCa", "names no file")]
     [InlineData("nats://127.0.0.1:4222?streamPrefix=my.streams", "streamPrefix", "without '.'")]
     [InlineData("nats://127.0.0.1:4222?maxAge=1m&duplicateWindow=2m", "duplicateWindow", "no longer than maxAge")]
     public void Connect_UnsupportedOption_FailsNamingIt(string connectionString, string setting, string allowed)
@@ -76,19 +77,37 @@ public sealed class NatsOptionTests(NatsServer server)
     }
 
     [ConformanceFact]
-    public async Task Subscribe_GroupNameOfAPushConsumer_Rejected()
+    public Task Subscribe_GroupIsAPushConsumer_Rejected() => GroupOfAForeignConsumerAsync("push", "push consumer");
+
+    [ConformanceFact]
+    public Task Subscribe_GroupConsumerAcksAll_Rejected() => GroupOfAForeignConsumerAsync("ackall", "ack policy is All");
+
+    [ConformanceFact]
+    public Task Subscribe_GroupConsumerFiltersAnotherSubject_Rejected() => GroupOfAForeignConsumerAsync("filter", "which filters subject");
+
+    /// <summary>An operator's consumer already has the name the group maps to, with settings the driver cannot pull from.</summary>
+    private async Task GroupOfAForeignConsumerAsync(string kind, string reason)
     {
         server.Require();
-        var topic = "push-" + Guid.NewGuid().ToString("N")[..8];
+        var topic = $"{kind}-" + Guid.NewGuid().ToString("N")[..8];
+        var stream = "FOREIGN_" + topic.Replace('-', '_');
         await using var plain = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = server.Url });
         var js = new NatsJSContext(plain);
-        await js.CreateStreamAsync(new StreamConfig("PUSH_" + topic.Replace('-', '_'), [topic]));
-        await js.CreateOrUpdateConsumerAsync("PUSH_" + topic.Replace('-', '_'), new ConsumerConfig("audit") { DurableName = "audit", DeliverSubject = "audit.inbox" });
+        await js.CreateStreamAsync(new StreamConfig(stream, [topic, topic + ".other"]) { Storage = StreamConfigStorage.Memory });
+        // The driver names the group's consumer "audit__<topic>" on a stream shared by several subjects.
+        var name = "audit__" + topic;
+        var config = kind switch
+        {
+            "push" => new ConsumerConfig(name) { DurableName = name, DeliverSubject = "audit.inbox", FilterSubject = topic },
+            "ackall" => new ConsumerConfig(name) { DurableName = name, AckPolicy = ConsumerConfigAckPolicy.All, FilterSubject = topic },
+            _ => new ConsumerConfig(name) { DurableName = name, FilterSubject = topic + ".other" },
+        };
+        await js.CreateOrUpdateConsumerAsync(stream, config);
 
         await using var broker = Broker.Connect(server.ConnectionString);
         var error = await Assert.ThrowsAsync<OmnibusConfigurationException>(async () =>
             await broker.SubscribeAsync(new SubscriptionOptions(topic, "audit"), (_, _) => default));
         Assert.Equal("Group", error.Setting);
-        Assert.Contains("push consumer", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 }
