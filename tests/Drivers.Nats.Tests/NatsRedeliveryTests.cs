@@ -47,7 +47,7 @@ public sealed class NatsRedeliveryTests(NatsServer server)
     {
         server.Require();
         var topic = "lease-" + Guid.NewGuid().ToString("N")[..8];
-        await using var broker = Broker.Connect(server.ConnectionString + "&ackWait=1s");
+        await using var broker = Broker.Connect(server.ConnectionString + "&ackWait=2s");
         var seen = new Recorder<Message>();
         var slow = Message.FromString("slow");
         await using var sub = await broker.SubscribeAsync(new SubscriptionOptions(topic, "g") { Concurrency = 2 }, async (m, _) =>
@@ -55,7 +55,7 @@ public sealed class NatsRedeliveryTests(NatsServer server)
             seen.Add(m);
             if (m.Id == slow.Id)
             {
-                await Task.Delay(TimeSpan.FromSeconds(4)); // the work itself: four times the ack wait
+                await Task.Delay(TimeSpan.FromSeconds(6)); // the work itself: three times the ack wait
             }
         });
         await broker.PublishAsync(topic, slow);
@@ -63,9 +63,9 @@ public sealed class NatsRedeliveryTests(NatsServer server)
 
         // After the handler returned and a later message went through, the slow one was seen once, as attempt 1.
         var handledSlow = Stopwatch.StartNew();
-        while (handledSlow.Elapsed < TimeSpan.FromSeconds(5))
+        while (handledSlow.Elapsed < TimeSpan.FromSeconds(8))
         {
-            await Task.Delay(TimeSpan.FromSeconds(5) - handledSlow.Elapsed + TimeSpan.FromMilliseconds(1)); // past the handler's 4 s plus one ack wait
+            await Task.Delay(TimeSpan.FromSeconds(8) - handledSlow.Elapsed + TimeSpan.FromMilliseconds(1)); // past the handler's 6 s plus one ack wait
         }
 
         var marker = Message.FromString("marker");
