@@ -7,7 +7,7 @@ using Omnibus.Drivers;
 
 namespace Omnibus.Cli.Commands;
 
-/// <summary><c>omnibus topics</c>, <c>groups</c> and <c>peek</c>: look inside a broker whose driver implements <see cref="IBrokerAdmin"/>.</summary>
+/// <summary><c>omnibus topics</c>, <c>groups</c> and <c>peek</c>: look inside any broker that can be inspected (<see cref="IBroker.Admin"/> is not null).</summary>
 internal static class AdminCommands
 {
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON instead of a table." };
@@ -75,9 +75,9 @@ internal static class AdminCommands
             var connection = ClientConnection.From(parse);
             using var loggerFactory = CliLogging.Create(LogLevel.Warning);
             await using var broker = connection.Connect(loggerFactory);
-            if (broker.Driver is not IBrokerAdmin admin)
+            if (broker.Admin is not { } admin)
             {
-                throw new CliUsageException($"'{command.Name}' needs a broker that can be inspected, and the {broker.Driver.Scheme}:// driver cannot: it works with embedded://<data-dir> and with an omnibus server (omnibus://host:port). pub, sub and dlq replay work with {broker.Driver.Scheme}://.");
+                throw new CliUsageException($"'{command.Name}' needs a broker that can be inspected, and the {broker.Scheme}:// driver cannot. Drivers that can include embedded://<data-dir> and an omnibus server (omnibus://host:port); pub, sub and dlq replay work with {broker.Scheme}://.");
             }
 
             await run(admin, parse, cancellationToken).ConfigureAwait(false);
