@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Omnibus.Conformance;
+using Xunit;
 
-namespace Omnibus.Drivers.Nats.Tests;
+namespace Omnibus.Conformance.Servers;
 
 /// <summary>
 /// A real nats-server with JetStream on a free loopback port and a throwaway store directory
-/// (<c>nats-server -a 127.0.0.1 -p P -js -sd DIR</c>), shared by the tests of a collection and stopped at the end. It can
+/// (<c>nats-server -a 127.0.0.1 -p P -js -sd DIR</c>), shared by the tests of a collection (or class) and stopped at the end.
+/// Used by tests/Drivers.Nats.Tests and tests/Cli.Tests. It can
 /// be stopped (SIGTERM or SIGKILL) and started again on the same port and store. When it cannot start, every test
 /// using it fails with the reason in CI (<see cref="TestEnvironment.IsCI"/>) and is reported as skipped elsewhere.
 /// </summary>
@@ -147,11 +148,4 @@ public sealed class NatsServer : IAsyncLifetime
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
-}
-
-/// <summary>The shared server: one nats-server for the tests that do not restart it.</summary>
-[CollectionDefinition(Name)]
-public sealed class NatsCollection : ICollectionFixture<NatsServer>
-{
-    public const string Name = "nats";
 }
