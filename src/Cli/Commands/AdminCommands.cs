@@ -14,6 +14,11 @@ internal static class AdminCommands
 
     private static readonly Option<string?> GroupsTopic = new("--topic", "-t") { Description = "Only the groups of this topic." };
 
+    private static readonly Option<string?> GroupsGroup = new("--group", "-g")
+    {
+        Description = "Only this group (needs --topic); found by name also where the broker lists no groups to clients (librdkafka's mock cluster).",
+    };
+
     private static readonly Argument<string> PeekTopic = new("topic") { Description = "The topic to look into." };
 
     private static readonly Option<int> PeekMax = new("--max", "-n") { Description = "The most messages to show, oldest first.", DefaultValueFactory = _ => 20 };
@@ -35,10 +40,21 @@ internal static class AdminCommands
         });
 
     public static Command CreateGroups() => Create(
-        new Command("groups", "List consumer groups: lag (not yet acknowledged), in flight, dead-lettered (in <topic>.dlq), members.") { GroupsTopic, Json },
+        new Command("groups", "List consumer groups: lag (not yet acknowledged), in flight, dead-lettered (in <topic>.dlq), members.") { GroupsTopic, GroupsGroup, Json },
         async (admin, parse, ct) =>
         {
-            var groups = await admin.GetGroupsAsync(parse.GetValue(GroupsTopic), ct).ConfigureAwait(false);
+            var topic = parse.GetValue(GroupsTopic);
+            IReadOnlyList<GroupInfo> groups;
+            if (parse.GetValue(GroupsGroup) is { } group)
+            {
+                var found = await admin.GetGroupAsync(topic ?? throw new CliUsageException("'groups --group' needs '--topic': a group is read per topic."), group, ct).ConfigureAwait(false);
+                groups = found is null ? [] : [found];
+            }
+            else
+            {
+                groups = await admin.GetGroupsAsync(topic, ct).ConfigureAwait(false);
+            }
+
             if (parse.GetValue(Json))
             {
                 CliTables.WriteJson(groups);

@@ -56,10 +56,38 @@ internal sealed partial class KafkaDriver : IBrokerAdmin, IBacklogSource
 
         var wanted = pairs.Where(p => (topic is null || p.Key.Topic == topic) && topics.ContainsKey(p.Key.Topic))
             .OrderBy(p => p.Key.Topic, StringComparer.Ordinal).ThenBy(p => p.Key.Group, StringComparer.Ordinal).ToList();
-        var marks = await WatermarksAsync(wanted.Select(p => p.Key.Topic).SelectMany(t => new[] { t, t + ".dlq" }).Distinct()
+        return await GroupRowsAsync(topics, wanted.Select(p => (p.Key.Topic, p.Key.Group, p.Value)).ToList(), members).ConfigureAwait(false);
+    });
+
+    /// <summary>
+    /// The group by name, whether or not the cluster lists it: its committed offsets are asked for directly (an
+    /// OffsetFetch, which every cluster answers); a group that committed nothing counts from its start position.
+    /// </summary>
+    public ValueTask<GroupInfo?> GetGroupAsync(string topic, string group, CancellationToken cancellationToken) => Ask<GroupInfo?>(async () =>
+    {
+        var topics = Topics();
+        if (!topics.ContainsKey(topic))
+        {
+            return null;
+        }
+
+        var members = ListGroups().Where(g => g.Group == group).ToDictionary(g => g.Group, g => g.Members.Count);
+        StartPosition start;
+        lock (_lock)
+        {
+            start = _opened.GetValueOrDefault((topic, group));
+        }
+
+        return (await GroupRowsAsync(topics, [(topic, group, start)], members).ConfigureAwait(false))[0];
+    });
+
+    private async Task<List<GroupInfo>> GroupRowsAsync(
+        Dictionary<string, List<TopicPartition>> topics, List<(string Topic, string Group, StartPosition Start)> wanted, Dictionary<string, int> members)
+    {
+        var marks = await WatermarksAsync(wanted.Select(p => p.Topic).SelectMany(t => new[] { t, t + ".dlq" }).Distinct()
             .SelectMany(t => topics.GetValueOrDefault(t) ?? [])).ConfigureAwait(false);
         var result = new List<GroupInfo>(wanted.Count);
-        foreach (var ((name, group), start) in wanted)
+        foreach (var (name, group, start) in wanted)
         {
             var lag = Lag(topics[name], await CommittedAsync(group, topics[name]).ConfigureAwait(false), marks, start);
             KafkaGroupConsumer? local;
@@ -73,7 +101,7 @@ internal sealed partial class KafkaDriver : IBrokerAdmin, IBacklogSource
         }
 
         return result;
-    });
+    }
 
     /// <summary>
     /// Σ over partitions of high watermark − committed offset. Before the group's first commit a partition counts from the
