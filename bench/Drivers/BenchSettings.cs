@@ -6,7 +6,7 @@ namespace Omnibus.Bench.Drivers;
 internal sealed record BenchSettings
 {
     private const string Usage =
-        "usage: --broker kafka|rabbitmq|all [--messages N] [--runs R] [--window W] [--prefetch P] [--concurrency C] [--case publish|consume|all] [--kafka-extra &k=v]";
+        "usage: --broker kafka|rabbitmq|nats|all [--messages N] [--runs R] [--window W] [--prefetch P] [--concurrency C] [--case publish|consume|all] [--kafka-extra &k=v]";
 
     /// <summary>Kafka's mock cluster keeps at most 5 MiB per partition: a topic (4 partitions) holds this backlog safely.</summary>
     public const int KafkaMaxBacklog = 100_000;
@@ -14,6 +14,8 @@ internal sealed record BenchSettings
     public bool Kafka { get; init; } = true;
 
     public bool RabbitMq { get; init; } = true;
+
+    public bool Nats { get; init; } = true;
 
     public bool Publish { get; init; } = true;
 
@@ -28,7 +30,7 @@ internal sealed record BenchSettings
     /// <summary>Outstanding publishes (the same on both sides).</summary>
     public int Window { get; init; } = 1000;
 
-    /// <summary>RabbitMQ consumer prefetch (basic.qos), the same on both sides.</summary>
+    /// <summary>RabbitMQ consumer prefetch (basic.qos), NATS pull batch; the same on both sides.</summary>
     public int Prefetch { get; init; } = 100;
 
     /// <summary>RabbitMQ consumers: Omnibus subscription Concurrency and the raw channel's consumer dispatch concurrency.</summary>
@@ -43,6 +45,9 @@ internal sealed record BenchSettings
     /// <summary>RabbitMQ: durable and persistent, so a few tens of thousands of messages per second.</summary>
     public int RabbitMqMessages => Messages ?? 50_000;
 
+    /// <summary>NATS JetStream: file storage without fsync, a few hundred thousand messages per second.</summary>
+    public int NatsMessages => Messages ?? 100_000;
+
     public static BenchSettings Parse(string[] args)
     {
         var settings = new BenchSettings();
@@ -55,9 +60,10 @@ internal sealed record BenchSettings
                 case "--broker":
                     settings = Value() switch
                     {
-                        "kafka" => settings with { Kafka = true, RabbitMq = false },
-                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true },
-                        "all" => settings with { Kafka = true, RabbitMq = true },
+                        "kafka" => settings with { Kafka = true, RabbitMq = false, Nats = false },
+                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Nats = false },
+                        "nats" => settings with { Kafka = false, RabbitMq = false, Nats = true },
+                        "all" => settings with { Kafka = true, RabbitMq = true, Nats = true },
                         var other => throw new ArgumentException($"Unknown broker '{other}'. {Usage}"),
                     };
                     break;
@@ -85,5 +91,5 @@ internal sealed record BenchSettings
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
+        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
 }

@@ -1,0 +1,4 @@
+using Omnibus.Drivers;
+using Omnibus.Drivers.Nats;
+
+[assembly: OmnibusDriver(typeof(NatsDriverFactory))]
