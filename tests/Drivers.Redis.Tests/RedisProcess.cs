@@ -59,7 +59,8 @@ public sealed class RedisProcess : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var deadline = Stopwatch.StartNew();
-        while ((await CliAsync("PING", check: false)).Trim() != "PONG")
+        // Up as soon as it answers; NOAUTH is an answer too (a server started with --requirepass).
+        while (await CliAsync("PING", check: false) is var reply && !reply.Contains("PONG", StringComparison.Ordinal) && !reply.Contains("NOAUTH", StringComparison.Ordinal))
         {
             if (_process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(20))
             {
@@ -118,7 +119,8 @@ public sealed class RedisProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a Debian machine, idempotently (a second run does nothing):
 #  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
+#  - redis-server and redis-cli (the Redis tests start their own servers on loopback; the package's service is kept off);
 #  - chromium (the server's dashboard is tested in headless Chromium).
 # Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
 # library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
@@ -10,20 +11,26 @@ set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2
+  dpkg -s redis-server >/dev/null 2>&1 || echo "prepare: redis-server is not installed and this is not root: Redis tests will skip (fail in CI)" >&2
   command -v chromium >/dev/null 2>&1 || echo "prepare: chromium is not installed and this is not root: dashboard tests will skip (fail in CI)" >&2
   exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! dpkg -s rabbitmq-server >/dev/null 2>&1; then
+
+# Installs a server package without starting its system-wide service (policy-rc.d denies it): the tests run their own.
+install_server() {
+  dpkg -s "$1" >/dev/null 2>&1 && return 0
   apt-get update -qq
-  # policy-rc.d keeps the package from starting a system-wide node: the tests run their own.
-  had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  local had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
   [ "$had_policy" -eq 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
-  apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null
+  apt-get install -y -qq --no-install-recommends "$1" >/dev/null
   [ "$had_policy" -eq 1 ] || rm -f /usr/sbin/policy-rc.d
-  echo "prepare: rabbitmq-server installed"
-fi
+  echo "prepare: $1 installed"
+}
+
+install_server rabbitmq-server # the RabbitMQ tests start their own node (tests/servers/rabbitmq.sh)
+install_server redis-server    # the Redis tests start their own servers (redis-server --port P --dir D ...)
 
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq

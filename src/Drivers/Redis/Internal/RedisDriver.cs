@@ -187,6 +187,10 @@ internal sealed partial class RedisDriver : IBrokerDriver
         {
             connection = await ConnectionMultiplexer.ConnectAsync(Settings.ToConfiguration()).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (RedisConnectionException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            throw new OmnibusConfigurationException("certificate", $"The TLS handshake with Redis at {Settings.Endpoint} failed ({e.InnerException.Message}): trust the server's CA on this machine, or set tlsServerName to the name in its certificate (tlsAcceptAnyCertificate=true skips the check, for tests only).", e);
+        }
         catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure || e.Message.Contains("WRONGPASS", StringComparison.Ordinal) || e.Message.Contains("NOAUTH", StringComparison.Ordinal))
         {
             throw new OmnibusConfigurationException("password", $"Redis at {Settings.Endpoint} refused the credentials of the {Scheme} connection string (user '{Settings.User ?? "default"}'): {e.Message}", e);
@@ -231,7 +235,7 @@ internal sealed partial class RedisDriver : IBrokerDriver
         {
             await connection.GetDatabase(Settings.Database).ExecuteAsync("DBSIZE").ConfigureAwait(false);
         }
-        catch (RedisServerException e)
+        catch (Exception e) when (e is RedisServerException or RedisCommandException)
         {
             throw new OmnibusConfigurationException("database", $"Option 'database' = '{Settings.Database.ToString(CultureInfo.InvariantCulture)}' of the {Scheme} connection string is invalid for Redis at {Settings.Endpoint}: {e.Message}", e);
         }

@@ -13,9 +13,9 @@ internal sealed record RedisSettings
 
     public static readonly DriverOptionTable Table = new(
         "redis",
-        DriverOption.Int32("database", null, 0, 65535, "The database number (SELECT); also the path of the URL, redis://host:6379/2; default 0"),
+        DriverOption.Int32("database", 0, 0, 65535, "The database number (SELECT); the path of the URL says the same: redis://host:6379/2"),
         DriverOption.Text("prefix", null, "Prepended to every topic to form its stream key (topic orders with prefix app: is the key app:orders); none by default"),
-        DriverOption.Int64("maxLen", 0, 0, long.MaxValue, "Retention by length: each XADD trims the stream to about this many entries (MAXLEN); 0 keeps everything"),
+        DriverOption.Int64("maxLen", 0, 0, 1_000_000_000_000, "Retention by length: each XADD trims the stream to about this many entries (MAXLEN); 0 keeps everything"),
         DriverOption.Duration("maxAge", null, TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650), "Retention by age: each XADD trims entries older than this (MINID); unset keeps everything"),
         DriverOption.Choice("trim", "approximate", "How maxLen/maxAge trim: approximate (~, whole radix-tree nodes, cheap) or exact (=)", "approximate", "exact"),
         DriverOption.Duration("claimIdle", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(12), "An unacknowledged entry nobody touched for this long (its consumer died) is claimed by another consumer of the group; live consumers touch theirs every claimIdle/3"),
@@ -99,7 +99,7 @@ internal sealed record RedisSettings
         }
 
         var (host, port, pathDatabase) = ParseLocation(cs);
-        var database = Table.GetInt32OrNull(cs, "database");
+        var database = Table.IsSet(cs, "database") ? Table.GetInt32(cs, "database") : (int?)null;
         if (database is not null && pathDatabase is not null && database != pathDatabase)
         {
             throw cs.Invalid("database", cs.Get("database")!, $"the database of the URL path (/{pathDatabase.Value.ToString(CultureInfo.InvariantCulture)}), or no path: give it once");
