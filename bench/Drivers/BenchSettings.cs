@@ -6,7 +6,7 @@ namespace Omnibus.Bench.Drivers;
 internal sealed record BenchSettings
 {
     private const string Usage =
-        "usage: --broker kafka|rabbitmq|all [--messages N] [--runs R] [--window W] [--prefetch P] [--concurrency C] [--case publish|consume|all] [--kafka-extra &k=v]";
+        "usage: --broker kafka|rabbitmq|redis|all [--messages N] [--runs R] [--window W] [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]";
 
     /// <summary>Kafka's mock cluster keeps at most 5 MiB per partition: a topic (4 partitions) holds this backlog safely.</summary>
     public const int KafkaMaxBacklog = 100_000;
@@ -14,6 +14,14 @@ internal sealed record BenchSettings
     public bool Kafka { get; init; } = true;
 
     public bool RabbitMq { get; init; } = true;
+
+    public bool Redis { get; init; } = true;
+
+    /// <summary>Redis: the idle-to-first-message latency rounds after the throughput cases.</summary>
+    public bool Latency { get; init; } = true;
+
+    /// <summary>Redis: entries per XREADGROUP on the raw side and the driver's prefetch, the same on both sides.</summary>
+    public int RedisCount { get; init; } = 500;
 
     public bool Publish { get; init; } = true;
 
@@ -43,6 +51,9 @@ internal sealed record BenchSettings
     /// <summary>RabbitMQ: durable and persistent, so a few tens of thousands of messages per second.</summary>
     public int RabbitMqMessages => Messages ?? 50_000;
 
+    /// <summary>Redis without persistence: hundreds of thousands of messages per second.</summary>
+    public int RedisMessages => Messages ?? 200_000;
+
     public static BenchSettings Parse(string[] args)
     {
         var settings = new BenchSettings();
@@ -55,9 +66,10 @@ internal sealed record BenchSettings
                 case "--broker":
                     settings = Value() switch
                     {
-                        "kafka" => settings with { Kafka = true, RabbitMq = false },
-                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true },
-                        "all" => settings with { Kafka = true, RabbitMq = true },
+                        "kafka" => settings with { Kafka = true, RabbitMq = false, Redis = false },
+                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Redis = false },
+                        "redis" => settings with { Kafka = false, RabbitMq = false, Redis = true },
+                        "all" => settings with { Kafka = true, RabbitMq = true, Redis = true },
                         var other => throw new ArgumentException($"Unknown broker '{other}'. {Usage}"),
                     };
                     break;
@@ -76,6 +88,8 @@ internal sealed record BenchSettings
                 case "--runs": settings = settings with { RunCount = Math.Max(1, Number()) }; break;
                 case "--window": settings = settings with { Window = Math.Max(1, Number()) }; break;
                 case "--prefetch": settings = settings with { Prefetch = Math.Clamp(Number(), 1, ushort.MaxValue) }; break;
+                case "--redis-count": settings = settings with { RedisCount = Math.Clamp(Number(), 1, ushort.MaxValue) }; break;
+                case "--no-latency": settings = settings with { Latency = false }; break;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'. {Usage}");
             }
         }
@@ -85,5 +99,5 @@ internal sealed record BenchSettings
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
+        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Redis ? "redis" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} redis-count={RedisCount} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
 }
