@@ -51,7 +51,7 @@ internal static class MemoryScenario
         await using (broker)
         {
             // The group exists (durably) but nobody consumes: every message stays backlogged for it.
-            await (await broker.Driver.OpenAsync(new SubscriptionOptions(Topic, Group), CancellationToken.None)).DisposeAsync();
+            await (await broker.OpenDeliveriesAsync(new SubscriptionOptions(Topic, Group))).DisposeAsync();
             ReportMemory("idle");
 
             var body = new byte[100];

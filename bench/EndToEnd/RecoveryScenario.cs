@@ -83,7 +83,7 @@ internal static class RecoveryScenario
     {
         var broker = Broker.Connect($"embedded://{directory}?qos=0&flush=never");
         var clock = Stopwatch.StartNew();
-        await (await broker.Driver.OpenAsync(new SubscriptionOptions(Topic, BacklogGroup), CancellationToken.None)).DisposeAsync();
+        await (await broker.OpenDeliveriesAsync(new SubscriptionOptions(Topic, BacklogGroup))).DisposeAsync();
         var consumed = 0L;
         var live = await broker.SubscribeAsync(new SubscriptionOptions(Topic, LiveGroup), (message, cancellationToken) =>
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Omnibus.Drivers;
 
 namespace Omnibus.Samples.FunctionApp;
 
@@ -40,7 +39,7 @@ public sealed partial class Feeder(IBroker broker, ILogger logger)
     /// <summary>Waits until every function's group has acknowledged everything (checked a few times in a row).</summary>
     public async Task WaitUntilIdleAsync(IEnumerable<(string Topic, string Group)> subscriptions, CancellationToken cancellationToken)
     {
-        var source = (broker as Broker)?.Driver as IBacklogSource ?? throw new InvalidOperationException("--exit-when-idle needs a driver that reports its backlog, such as memory://.");
+        var source = broker.Backlog ?? throw new InvalidOperationException($"--exit-when-idle needs a driver that reports its backlog, such as memory://; {broker.Scheme}:// does not.");
         var quiet = 0;
         while (quiet < 5)
         {

@@ -45,6 +45,13 @@ public sealed class BrokerOptions : IOptionsFormatter
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Whether every trigger of the app skips a message whose id its group already handled (the idempotent-consumer
+    /// middleware, remembering the last 100,000 ids per process). With the stable output ids of a retried invocation,
+    /// a downstream function then handles each output once even on a broker that cannot deduplicate. Default false.
+    /// </summary>
+    public bool IdempotentConsumer { get; set; }
+
+    /// <summary>
     /// The registry resolving connection strings. Code only (not host.json); null: <see cref="BrokerRegistry.Default"/>,
     /// which finds every driver package the app references.
     /// </summary>
@@ -60,5 +67,6 @@ public sealed class BrokerOptions : IOptionsFormatter
         [nameof(BackoffMax)] = BackoffMax.ToString(),
         [nameof(DeadLetterTopic)] = DeadLetterTopic,
         [nameof(DrainTimeout)] = DrainTimeout.ToString(),
+        [nameof(IdempotentConsumer)] = IdempotentConsumer,
     }, new JsonSerializerOptions { WriteIndented = true });
 }

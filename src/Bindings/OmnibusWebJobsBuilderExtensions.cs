@@ -27,9 +27,14 @@ public static class OmnibusWebJobsBuilderExtensions
         {
             builder.AddExtension<BrokerExtensionConfigProvider>().BindOptions<BrokerOptions>();
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
-            builder.Services.AddSingleton(sp => new BrokerConnectionCache(
-                sp.GetRequiredService<IOptions<BrokerOptions>>().Value.Registry ?? BrokerRegistry.Default,
-                sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
+                return new BrokerConnectionCache(
+                    options.Registry ?? BrokerRegistry.Default,
+                    sp.GetRequiredService<ILoggerFactory>(),
+                    options.IdempotentConsumer ? [Middleware.IdempotentConsumer.Create()] : []);
+            });
         }
 
         if (configure is not null)

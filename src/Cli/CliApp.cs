@@ -54,6 +54,7 @@ internal static class CliApp
         root.Subcommands.Add(AdminCommands.CreatePeek());
         root.Subcommands.Add(DlqCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(OptionsCommand.Create());
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             help.Action = new ExitCodesHelpAction((HelpAction)help.Action!);

@@ -47,6 +47,9 @@ public sealed class Broker : IBroker
     /// <inheritdoc />
     public IBacklogSource? Backlog => _driver.Backlog;
 
+    /// <inheritdoc />
+    public BrokerHealth Health => _driver.Health;
+
     /// <summary>The driver behind this broker (the core's own machinery only: callers use the members above).</summary>
     internal IBrokerDriver Driver => _driver;
 

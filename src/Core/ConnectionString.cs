@@ -114,7 +114,13 @@ public sealed class ConnectionString
     public string? Get(string name) => _options.TryGetValue(name, out var v) ? v : null;
 
     /// <summary>An integer option in [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="defaultValue"/>.</summary>
-    public int GetInt32(string name, int defaultValue, int min, int max)
+    public int GetInt32(string name, int defaultValue, int min, int max) => (int)GetInt64(name, defaultValue, min, max);
+
+    /// <summary>
+    /// A 64-bit integer option in [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="defaultValue"/>:
+    /// for sizes in bytes, which pass 2 GiB.
+    /// </summary>
+    public long GetInt64(string name, long defaultValue, long min, long max)
     {
         var raw = Get(name);
         if (raw is null)
@@ -122,7 +128,7 @@ public sealed class ConnectionString
             return defaultValue;
         }
 
-        return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+        return long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
             ? v
             : throw Invalid(name, raw, $"a whole number from {min} to {max}");
     }

@@ -26,6 +26,9 @@ public interface IBroker : IPublisher, ISubscriber, IAsyncDisposable
     /// <summary>How many messages a group has still to handle (for scaling and idle detection), or null when the broker cannot tell.</summary>
     IBacklogSource? Backlog { get; }
 
+    /// <summary>Whether the broker can still do its work (e.g. an embedded engine whose disk failed cannot), and if not, why.</summary>
+    BrokerHealth Health { get; }
+
     /// <summary>
     /// Opens a consumer without the core's handling: the caller reads deliveries and settles each itself (ack, nack,
     /// dead-letter). For servers and bridges that pass deliveries on; applications use <see cref="ISubscriber.SubscribeAsync"/>.

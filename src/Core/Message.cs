@@ -118,6 +118,28 @@ public sealed class Message
         return copy;
     }
 
+    /// <summary>
+    /// A copy (as <see cref="WithKey"/> makes) whose <see cref="Id"/> and <see cref="IdempotencyId"/> are both
+    /// <paramref name="id"/>: the same logical message on every publish attempt, so that a deduplicating broker stores
+    /// it once and the idempotent-consumer middleware handles it once.
+    /// </summary>
+    public Message WithStableId(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var copy = WithKey(Key);
+        return new Message(copy.Body)
+        {
+            _id = id,
+            _headers = copy._headers,
+            Key = copy.Key,
+            ContentType = copy.ContentType,
+            Timestamp = copy.Timestamp,
+            DeliverAfter = copy.DeliverAfter,
+            TimeToLive = copy.TimeToLive,
+            IdempotencyId = id,
+        };
+    }
+
     /// <summary>The body decoded as UTF-8 text.</summary>
     public string GetString() => Encoding.UTF8.GetString(Body.Span);
 

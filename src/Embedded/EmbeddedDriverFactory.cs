@@ -33,6 +33,7 @@ public sealed class EmbeddedDriverFactory : IBrokerDriverFactory
         ArgumentNullException.ThrowIfNull(connectionString);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var settings = EmbeddedSettings.From(connectionString, DefaultDataDirectory);
+        BrokerEngine.CheckCompatible(settings);
         return new EmbeddedDriver(settings, loggerFactory);
     }
 }

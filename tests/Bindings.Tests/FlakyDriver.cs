@@ -9,18 +9,21 @@ namespace Omnibus.Bindings.Tests;
 /// subscription fails the first <see cref="FlakyControl.OpenFailures"/> times (a broker that is down at start) and
 /// publishing to a topic of <see cref="FlakyControl.FailingTopics"/> fails (a broker that rejects a publish).
 /// </summary>
-public sealed class FlakyDriverFactory(FlakyControl control) : IBrokerDriverFactory
+public sealed class FlakyDriverFactory(FlakyControl control, Func<string, string>? inner = null) : IBrokerDriverFactory
 {
+    private static readonly BrokerRegistry InnerRegistry = new BrokerRegistry().Register(new MemoryDriverFactory()).Register(typeof(Omnibus.Embedded.EmbeddedDriverFactory).Assembly);
+
     public IReadOnlyList<string> Schemes { get; } = ["flaky"];
 
     public DriverOptionTable Options { get; } = new("flaky");
 
+    /// <summary>The wrapped broker: <c>memory://name</c>, or what <c>inner</c> makes of the location.</summary>
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory) =>
-        new FlakyDriver(new MemoryDriverFactory().Create(ConnectionString.Parse("memory://" + connectionString.Location), loggerFactory), control);
+        new FlakyDriver(InnerRegistry.CreateDriver(inner?.Invoke(connectionString.Location) ?? "memory://" + connectionString.Location, loggerFactory), control);
 
     /// <summary>A registry knowing memory:// and this factory, for one test.</summary>
-    public static BrokerRegistry Registry(FlakyControl control) =>
-        new BrokerRegistry().Register(new MemoryDriverFactory()).Register(new FlakyDriverFactory(control))
+    public static BrokerRegistry Registry(FlakyControl control, Func<string, string>? inner = null) =>
+        new BrokerRegistry().Register(new MemoryDriverFactory()).Register(new FlakyDriverFactory(control, inner))
             .Register(typeof(Omnibus.Embedded.EmbeddedDriverFactory).Assembly); // the default connection, embedded://, must resolve
 }
 
@@ -35,6 +38,15 @@ public sealed class FlakyControl
 
     public HashSet<string> FailingTopics { get; } = [];
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _failNext = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _publishes = new();
+
+    /// <summary>The next <paramref name="count"/> publishes to <paramref name="topic"/> fail, then they succeed again.</summary>
+    public void FailNextPublishes(string topic, int count) => _failNext[topic] = count;
+
+    /// <summary>Publish calls that reached the driver for <paramref name="topic"/> (failed ones included).</summary>
+    public int PublishesTo(string topic) => _publishes.GetValueOrDefault(topic);
+
     public bool ShouldFailOpen()
     {
         Interlocked.Increment(ref _openAttempts);
@@ -43,6 +55,12 @@ public sealed class FlakyControl
 
     public bool ShouldFailPublish(string topic)
     {
+        _publishes.AddOrUpdate(topic, 1, (_, n) => n + 1);
+        if (_failNext.TryGetValue(topic, out var left) && left > 0 && _failNext.TryUpdate(topic, left - 1, left))
+        {
+            return true;
+        }
+
         lock (FailingTopics)
         {
             return FailingTopics.Contains(topic);

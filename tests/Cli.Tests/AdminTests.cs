@@ -81,7 +81,7 @@ public sealed class AdminTests : TempDirectoryTests
     {
         _ = typeof(EmbeddedDriverFactory);
         await using var broker = Broker.Connect(Dir.Embedded);
-        var admin = (IBrokerAdmin)broker.Driver;
+        var admin = broker.Admin!;
         foreach (var body in new[] { "o1", "o2", "o3" })
         {
             await broker.PublishAsync(topic, Message.FromString(body));

@@ -17,6 +17,15 @@ public sealed class ErrorTests : TempDirectoryTests
     }
 
     [Fact]
+    public async Task Groups_GroupWithoutTopic_ExitsTwoSayingTopicIsNeeded()
+    {
+        var result = (await CliProcess.RunAsync("groups", "--group", "billing", "--connect", Dir.Embedded)).Expect(2);
+
+        Assert.Contains("'groups --group' needs '--topic'", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
     public async Task Pub_UnknownScheme_ExitsTwoWithTheCoresMessage()
     {
         var result = (await CliProcess.RunAsync("pub", "t", "body", "--connect", "nope://somewhere")).Expect(2);

@@ -39,5 +39,41 @@ public sealed class KafkaTests : IDisposable
         Assert.Equal("{}", message.GetProperty("body").GetString());
     }
 
+    [Fact]
+    public async Task TopicsAndGroups_ListTopicAndGroup_WithLagThatFallsAsSubCatchesUp()
+    {
+        var topic = "cli-kafka-" + Guid.NewGuid().ToString("N")[..8];
+        // A short session timeout: the mock cluster makes each new member's join wait for it.
+        var connect = $"kafka://{Bootstrap}?sessionTimeout=6s";
+        var input = string.Join('\n', Enumerable.Range(1, 10).Select(i => $"m{i}"));
+        (await CliProcess.RunWithInputAsync(input, "pub", topic, "--lines", "--connect", connect)).Expect(0);
+
+        var topics = Json((await CliProcess.RunAsync("topics", "--json", "--connect", connect)).Expect(0));
+        var listed = Assert.Single(topics.EnumerateArray(), t => t.GetProperty("name").GetString() == topic);
+        Assert.Equal(10, listed.GetProperty("messages").GetInt64());
+
+        // Before its first commit a group counts from its start (earliest, the default): everything stored.
+        Assert.Equal(10, LagOf(await GroupsAsync(topic, connect)));
+
+        Assert.Equal(4, (await CliProcess.RunAsync("sub", topic, "--group", "billing", "--from", "earliest", "--count", "4", "--connect", connect)).Expect(0).Lines.Count);
+        Assert.Equal(6, LagOf(await GroupsAsync(topic, connect)));
+
+        Assert.Equal(5, (await CliProcess.RunAsync("sub", topic, "--group", "billing", "--count", "5", "--connect", connect)).Expect(0).Lines.Count);
+        Assert.Equal(1, LagOf(await GroupsAsync(topic, connect)));
+
+        // The mock cluster lists no groups to a fresh process, so the group is named; a real cluster lists it without.
+        var table = (await CliProcess.RunAsync("groups", "--topic", topic, "--group", "billing", "--connect", connect)).Expect(0);
+        var row = Assert.Single(table.Lines, l => l.Contains(topic, StringComparison.Ordinal));
+        Assert.Equal([topic, "billing", "1"], row.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[..3]);
+    }
+
+    private static JsonElement Json(CliResult result) => JsonDocument.Parse(result.Stdout).RootElement;
+
+    private static async Task<JsonElement> GroupsAsync(string topic, string connect) =>
+        Assert.Single(Json((await CliProcess.RunAsync("groups", "--topic", topic, "--group", "billing", "--json", "--connect", connect)).Expect(0)).EnumerateArray(),
+            g => g.GetProperty("group").GetString() == "billing");
+
+    private static long LagOf(JsonElement group) => group.GetProperty("lag").GetInt64();
+
     public void Dispose() => _clusterOwner.Dispose();
 }

@@ -62,6 +62,24 @@ public sealed class ConnectionStringTests
         Assert.Contains("from 0 to 10000000", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("10737418240", 10737418240L)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    public void GetInt64_ValueAbove2Pow31_IsThatNumber(string raw, long expected)
+    {
+        var cs = ConnectionString.Parse($"embedded://?retentionBytes={raw}");
+        Assert.Equal(expected, cs.GetInt64("retentionBytes", 0, 0, long.MaxValue));
+    }
+
+    [Fact]
+    public void GetInt32_ValueAbove2Pow31_FailsNamingTheRange()
+    {
+        var cs = ConnectionString.Parse("memory://?retention=10737418240");
+        var e = Assert.Throws<OmnibusConfigurationException>(() => cs.GetInt32("retention", 0, 0, int.MaxValue));
+        Assert.Contains("'10737418240'", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"from 0 to {int.MaxValue}", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Connect_KnownSchemeWithoutDriver_NamesThePackageToReference()
     {

@@ -167,25 +167,64 @@ public sealed class KafkaGroupTests : IClassFixture<KafkaMockCluster>, IAsyncLif
     }
 
     [ConformanceFact]
-    public async Task Backlog_CountsPublishedButUnacknowledged_ThenZeroOnceConsumed()
+    public async Task Backlog_DefinedBeforeTheGroupsFirstCommit_CountsUnacknowledged_ThenZeroOnceConsumed()
     {
         _cluster.Require();
         var topic = $"backlog-{_run}";
         var group = $"g-{_run}";
         var broker = Connect();
-        var backlog = (IBacklogSource)((Omnibus.Broker)broker).Driver;
-        Assert.Null(await backlog.GetBacklogAsync(topic, group, CancellationToken.None));
-        await (await broker.SubscribeAsync(new SubscriptionOptions(topic, group), (_, _) => default)).CloseAsync(); // the group exists
+        var backlog = broker.Backlog!;
+        Assert.Equal(0, await backlog.GetBacklogAsync(topic, group, CancellationToken.None)); // nothing stored yet
         for (var i = 0; i < 10; i++)
         {
             await broker.PublishAsync(topic, new Message(Encoding.UTF8.GetBytes("x")) { Key = $"k{i}" });
         }
 
+        // The group has never run: it would start from Earliest (the default), so everything stored waits for it.
         Assert.Equal(10, await backlog.GetBacklogAsync(topic, group, CancellationToken.None));
+        var release = new TaskCompletionSource();
         var seen = new Recorder<string>();
-        await using var sub = await Connect().SubscribeAsync(new SubscriptionOptions(topic, group), (m, _) => { seen.Add(m.Id); return default; });
+        await using var sub = await Connect().SubscribeAsync(new SubscriptionOptions(topic, group) { Concurrency = 10 }, async (m, _) =>
+        {
+            seen.Add(m.Id);
+            await release.Task;
+        });
         await seen.WaitForCountAsync(10, Timeout);
+        Assert.Equal(10, await backlog.GetBacklogAsync(topic, group, CancellationToken.None)); // in flight still counts
+        release.SetResult();
         await WaitForAsync(async () => await backlog.GetBacklogAsync(topic, group, CancellationToken.None) == 0, "the backlog to drain");
+    }
+
+    [ConformanceFact]
+    public async Task Backlog_LatestGroup_IsZeroAtJoin_ThenCountsWhatArrivesUnhandled()
+    {
+        _cluster.Require();
+        var topic = $"backlog-latest-{_run}";
+        var group = $"g-{_run}";
+        var broker = Connect();
+        for (var i = 0; i < 5; i++)
+        {
+            await broker.PublishAsync(topic, new Message(Encoding.UTF8.GetBytes("before")) { Key = $"k{i}" });
+        }
+
+        var release = new TaskCompletionSource();
+        var seen = new Recorder<string>();
+        await using var sub = await broker.SubscribeAsync(new SubscriptionOptions(topic, group) { StartFrom = StartPosition.Latest, Concurrency = 3 }, async (m, _) =>
+        {
+            seen.Add(m.GetString());
+            await release.Task;
+        });
+        Assert.Equal(0, await broker.Backlog!.GetBacklogAsync(topic, group, CancellationToken.None));
+        for (var i = 0; i < 3; i++)
+        {
+            await broker.PublishAsync(topic, new Message(Encoding.UTF8.GetBytes("after")) { Key = $"k{i}" });
+        }
+
+        await seen.WaitForCountAsync(3, Timeout);
+        Assert.Equal(3, await broker.Backlog.GetBacklogAsync(topic, group, CancellationToken.None));
+        release.SetResult();
+        await WaitForAsync(async () => await broker.Backlog.GetBacklogAsync(topic, group, CancellationToken.None) == 0, "the backlog to drain");
+        Assert.All(seen.Items, body => Assert.Equal("after", body));
     }
 
     [ConformanceFact]

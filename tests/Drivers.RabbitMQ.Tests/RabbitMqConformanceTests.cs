@@ -1,4 +1,5 @@
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 
 namespace Omnibus.Drivers.RabbitMQ.Tests;
 

@@ -17,6 +17,8 @@ public sealed class RabbitMqDriverFactoryTests
     [InlineData("amqp://h?connectionName=", "connectionName")]
     [InlineData("amqp://h?publishTimeout=10ms", "publishTimeout")]
     [InlineData("amqp://h?prefech=5", "prefech")]
+    [InlineData("amqp://h?recoveryInterval=2s", "recoveryInterval")]
+    [InlineData("amqp://h?reconnectDelay=1ms", "reconnectDelay")]
     public void Connect_InvalidOption_FailsNamingIt(string connectionString, string option)
     {
         var e = Assert.Throws<OmnibusConfigurationException>(() => Broker.Connect(connectionString));
@@ -37,6 +39,45 @@ public sealed class RabbitMqDriverFactoryTests
         Assert.Equal(7, settings.Prefetch);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.Heartbeat);
         Assert.Equal("app", settings.ConnectionName);
+    }
+
+    [Theory]
+    [InlineData("tlsServerName=rabbit.local")]
+    [InlineData("tlsAcceptAnyCertificate=true")]
+    [InlineData("TLSACCEPTANYCERTIFICATE=false")]
+    public void Connect_TlsOptionOnPlaintextAmqp_RejectedAtConnect(string option)
+    {
+        var e = Assert.Throws<OmnibusConfigurationException>(() => Broker.Connect("amqp://127.0.0.1:1?" + option));
+        Assert.Contains("TLS options apply only to amqps://", e.Message, StringComparison.Ordinal);
+        Assert.Contains(option.Split('=')[1], e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubscribeBatch_PrefetchBelowBatchSize_RejectedAtSubscribeWithoutConnecting()
+    {
+        // Port 1: nothing listens, so the error can only come from the check before any I/O.
+        await using var broker = Broker.Connect("amqp://127.0.0.1:1?prefetch=10");
+        var options = new SubscriptionOptions("t", "g") { Batch = new BatchOptions { MaxSize = 100, MaxWait = TimeSpan.FromSeconds(1) } };
+        var e = await Assert.ThrowsAsync<OmnibusConfigurationException>(async () => await broker.SubscribeBatchAsync(options, (_, _) => default));
+        Assert.Equal("prefetch", e.Setting);
+        Assert.Contains("'10'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Batch.MaxSize = 100", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReconnectDelay_IsTheClientsRecoveryInterval()
+    {
+        var settings = RabbitMqSettings.Parse(ConnectionString.Parse("amqp://h?reconnectDelay=750ms"));
+        Assert.Equal(TimeSpan.FromMilliseconds(750), settings.CreateFactory().NetworkRecoveryInterval);
+        Assert.False(settings.CreateFactory().TopologyRecoveryEnabled);
+        Assert.Null(RabbitMqSettings.Parse(ConnectionString.Parse("amqp://h")).Prefetch);
+    }
+
+    [Fact]
+    public void Readme_OptionTable_IsTheFactorysTable()
+    {
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Drivers/RabbitMQ/README.md"));
+        Assert.Contains(new RabbitMqDriverFactory().Options.ToMarkdown(), readme.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Omnibus.Bindings.Tests;
+using Omnibus.Conformance.Servers;
 
 namespace Omnibus.Drivers.RabbitMQ.Tests;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
-using Omnibus.Drivers.RabbitMQ.Internal;
 
 namespace Omnibus.Drivers.RabbitMQ.Tests;
 
-/// <summary>Redelivery through the retry TTL queues: attempt numbers and delays; the backlog count.</summary>
+/// <summary>Redelivery through the retry TTL queues: attempt numbers and delays.</summary>
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqRedeliveryTests
 {
@@ -44,22 +44,5 @@ public sealed class RabbitMqRedeliveryTests
             var gap = seen.Items[i].At - seen.Items[i - 1].At;
             Assert.True(gap >= TimeSpan.FromMilliseconds(290), $"attempt {i + 1} came {gap.TotalMilliseconds} ms after attempt {i}");
         }
-    }
-
-    [ConformanceFact]
-    public async Task GetBacklog_ReadyMessages_Counted()
-    {
-        _server.Require();
-        var topic = "backlog-" + Guid.NewGuid().ToString("N")[..8];
-        await using var driver = (RabbitMqDriver)new RabbitMqDriverFactory().Create(ConnectionString.Parse(_server.ConnectionString), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        var source = await driver.OpenAsync(new SubscriptionOptions(topic, "g"), default);
-        await source.DisposeAsync(); // the group exists; nobody consumes
-        for (var i = 0; i < 7; i++)
-        {
-            await driver.PublishAsync(topic, new Message(new byte[] { (byte)i }), default);
-        }
-
-        Assert.Equal(7, await driver.GetBacklogAsync(topic, "g", default));
-        Assert.Null(await driver.GetBacklogAsync(topic, "no-such-group", default));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;

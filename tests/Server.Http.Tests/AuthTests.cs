@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Omnibus.Conformance;
 
 namespace Omnibus.Server.Http.Tests;
 

@@ -36,7 +36,9 @@ internal sealed class TestServer : IAsyncDisposable
         System.IO.Directory.CreateDirectory(directory);
         var options = new OmnibusServerOptions { Tcp = null, Http = "127.0.0.1:0" };
         configure?.Invoke(options);
-        var broker = Broker.Connect(connectionString ?? $"embedded://{Path.Combine(directory, "data")}");
+        // The broker logs to the same factory, as under 'omnibus server', so a test sees the engine's events too.
+        var connection = connectionString ?? $"embedded://{Path.Combine(directory, "data")}";
+        var broker = loggerFactory is null ? Broker.Connect(connection) : Broker.Connect(connection, new BrokerClientOptions { LoggerFactory = loggerFactory });
         var server = await OmnibusServer.StartAsync(broker, options, loggerFactory);
         var client = new HttpClient(handler?.Invoke() ?? new HttpClientHandler(), disposeHandler: true) { BaseAddress = server.HttpAddress, Timeout = Timeout };
         return new TestServer(directory, broker, server, client);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Omnibus.Drivers;
+using Omnibus.Memory;
 
 namespace Omnibus.Server.Tests;
 
@@ -17,11 +19,11 @@ public sealed class AdminTests : IAsyncLifetime
     public async Task Admin_RoundTripsEveryField_AndHidesTopicsTheTokenCannotRead()
     {
         await using var client = _server.Connect("token=a");
-        var admin = (IBrokerAdmin)client.Driver;
+        var admin = client.Admin!;
 
         Assert.Equal([InspectableDriver.Topics[0]], await admin.GetTopicsAsync(default));
         Assert.Equal([InspectableDriver.Groups[0]], await admin.GetGroupsAsync(null, default));
-        Assert.Equal(42, await ((IBacklogSource)client.Driver).GetBacklogAsync("a.orders", "g", default));
+        Assert.Equal(42, await client.Backlog!.GetBacklogAsync("a.orders", "g", default));
 
         var peeked = Assert.Single(await admin.PeekAsync("a.orders", 5, default));
         var original = InspectableDriver.Stored;
@@ -35,17 +37,21 @@ public sealed class AdminTests : IAsyncLifetime
         public static readonly TopicInfo[] Topics = [new("a.orders", 10, 2048, 12, 1), new("b.secrets", 1, null, 1, 4)];
         public static readonly GroupInfo[] Groups = [new("a.orders", "g", 5, 2, 1, 3), new("b.secrets", "g", 1, 0, 0, 1)];
         public static readonly Message Stored = CreateStored();
-        private readonly IBrokerDriver _inner = Broker.Connect("memory://").Driver;
+        private readonly IBrokerDriver _inner = new MemoryDriverFactory().Create(ConnectionString.Parse("memory://"), NullLoggerFactory.Instance);
 
         public string Scheme => "inspectable";
 
         public BrokerFeatures Features => _inner.Features;
 
+        public IBrokerAdmin Admin => this;
+
+        public IBacklogSource Backlog => this;
+
         public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken) => _inner.PublishAsync(topic, message, cancellationToken);
 
         public ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken) => _inner.PublishBatchAsync(topic, messages, cancellationToken);
 
-        public ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken) => _inner.OpenAsync(options, cancellationToken);
+        public ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken) => _inner.OpenAsync(spec, cancellationToken);
 
         public ValueTask DisposeAsync() => _inner.DisposeAsync();
 

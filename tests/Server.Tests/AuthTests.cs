@@ -51,10 +51,10 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.Equal("Forbidden", subscribe.Code);
         Assert.Contains("may not read topic 'b.secrets'", subscribe.Message, StringComparison.Ordinal);
 
-        var inspect = (IBrokerAdmin)client.Driver;
+        var inspect = client.Admin!;
         Assert.Equal("Forbidden", (await Assert.ThrowsAsync<OmnibusServerException>(async () => await inspect.PeekAsync("b.secrets", 10, default))).Code);
         Assert.Equal("Forbidden", (await Assert.ThrowsAsync<OmnibusServerException>(async () => await inspect.GetGroupsAsync("b.secrets", default))).Code);
-        Assert.Equal("Forbidden", (await Assert.ThrowsAsync<OmnibusServerException>(async () => await ((IBacklogSource)client.Driver).GetBacklogAsync("b.secrets", "g", default))).Code);
+        Assert.Equal("Forbidden", (await Assert.ThrowsAsync<OmnibusServerException>(async () => await client.Backlog!.GetBacklogAsync("b.secrets", "g", default))).Code);
 
         // The refusals did not cost the connection: topic A still works on it.
         var received = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Omnibus.Conformance;
 using Omnibus.Drivers.Omnibus;
 
 namespace Omnibus.Server.Tests;
@@ -25,9 +26,25 @@ public sealed class DriverTests
     {
         var factory = new OmnibusDriverFactory();
         Assert.Equal(["omnibus"], factory.Schemes);
-        Assert.Equal(["connectTimeout", "name", "prefetch", "reconnectDelay", "tls", "tlsInsecure", "tlsServerName", "tlsThumbprint", "token"], factory.Options.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["connectTimeout", "name", "prefetch", "reconnectDelay", "reconnectMaxDelay", "tls", "tlsInsecure", "tlsServerName", "tlsThumbprint", "token"], factory.Options.Select(o => o.Name).Order(StringComparer.Ordinal));
         Assert.Equal("Omnibus.Drivers.Omnibus", BrokerRegistry.KnownSchemes["omnibus"]);
         Assert.Equal("omnibus", factory.Create(ConnectionString.Parse("omnibus://127.0.0.1"), NullLoggerFactory.Instance).Scheme);
+    }
+
+    [Theory]
+    [InlineData("omnibus://127.0.0.1:7470?TLS=true&TlsInsecure=true&PREFETCH=10")]
+    [InlineData("omnibus://127.0.0.1:7470?reconnectdelay=50ms&ReconnectMaxDelay=1s&connecttimeout=2s")]
+    public async Task Connect_OptionNamesInAnyCase_AreRecognised(string connectionString)
+    {
+        // Matched in any case, not merely tolerated: TlsInsecure passes only because TLS counts as tls=true.
+        await using var broker = Broker.Connect(connectionString);
+        Assert.Equal("omnibus", broker.Scheme);
+    }
+
+    [Fact]
+    public void Readme_CarriesTheOptionTable_Verbatim()
+    {
+        Assert.Contains(new OmnibusDriverFactory().Options.ToMarkdown(), RepositoryFiles.Read("src", "Drivers", "Omnibus", "README.md"), StringComparison.Ordinal);
     }
 
     [Fact]

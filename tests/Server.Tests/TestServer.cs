@@ -7,16 +7,18 @@ namespace Omnibus.Server.Tests;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly string _data;
+    private readonly Func<string, Broker> _serve;
 
-    private TestServer(string data, Broker broker, OmnibusServer server, OmnibusServerOptions options)
+    private TestServer(string data, Func<string, Broker> serve, Broker broker, OmnibusServer server, OmnibusServerOptions options)
     {
         _data = data;
+        _serve = serve;
         Broker = broker;
         Server = server;
         Options = options;
     }
 
-    public Broker Broker { get; }
+    public Broker Broker { get; private set; }
 
     public OmnibusServer Server { get; private set; }
 
@@ -48,10 +50,11 @@ public sealed class TestServer : IAsyncDisposable
         Directory.CreateDirectory(data);
         var options = new OmnibusServerOptions { Tcp = "127.0.0.1:0", Http = null };
         configure?.Invoke(options);
-        var broker = serve?.Invoke(data) ?? Omnibus.Broker.Connect($"embedded://{data}");
+        serve ??= static d => Omnibus.Broker.Connect($"embedded://{d}");
+        var broker = serve(data);
         try
         {
-            return new TestServer(data, broker, await OmnibusServer.StartAsync(broker, options), options);
+            return new TestServer(data, serve, broker, await OmnibusServer.StartAsync(broker, options), options);
         }
         catch
         {
@@ -65,6 +68,20 @@ public sealed class TestServer : IAsyncDisposable
     {
         var port = Endpoint.Port;
         await Server.DisposeAsync();
+        Options.Tcp = $"127.0.0.1:{port}";
+        Server = await OmnibusServer.StartAsync(Broker, Options);
+    }
+
+    /// <summary>
+    /// Stops the server and closes its broker, as a process that exits would, then starts a new broker on the same data
+    /// directory and a new server on the same port: what clients see when an omnibus server is restarted.
+    /// </summary>
+    public async Task ReplaceAsync()
+    {
+        var port = Endpoint.Port;
+        await Server.DisposeAsync();
+        await Broker.DisposeAsync();
+        Broker = _serve(_data);
         Options.Tcp = $"127.0.0.1:{port}";
         Server = await OmnibusServer.StartAsync(Broker, Options);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Azure.WebJobs;
+using Omnibus.Triggers.Internal;
 
 namespace Omnibus.Bindings.Internal;
 
@@ -6,7 +7,9 @@ namespace Omnibus.Bindings.Internal;
 /// The output of one <see cref="BrokerAttribute"/> binding in one invocation. Buffers what the function adds and
 /// publishes it all in <see cref="FlushAsync"/>, which the SDK calls only after the function succeeded, so a failed
 /// invocation publishes nothing. The publish is awaited; a failure throws, failing the invocation, so the trigger
-/// message is redelivered. Thread-safe for a function that adds from several tasks.
+/// message is redelivered. Outputs of a broker-triggered invocation get ids derived from the trigger message and their
+/// position (<see cref="InvocationScope"/>), so a retried invocation publishes the same ids again, and a deduplicating
+/// broker or the idempotent-consumer middleware drops the repeats. Thread-safe for a function that adds from several tasks.
 /// </summary>
 internal sealed class BrokerAsyncCollector : IAsyncCollector<Message>
 {
@@ -30,6 +33,12 @@ internal sealed class BrokerAsyncCollector : IAsyncCollector<Message>
     {
         ArgumentNullException.ThrowIfNull(item);
         var message = _key is not null && item.Key is null ? item.WithKey(_key) : item;
+        if (message.IdempotencyId is null && InvocationScope.Current is { } invocation)
+        {
+            // The same id on every attempt of this invocation: a retry's duplicate is dropped downstream.
+            message = message.WithStableId(invocation.NextOutputId(_topic));
+        }
+
         foreach (var (name, value) in _headers)
         {
             message.Headers.TryAdd(name, value);

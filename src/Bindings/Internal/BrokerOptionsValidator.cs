@@ -14,6 +14,7 @@ internal sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
     [
         nameof(BrokerOptions.DefaultConnection), nameof(BrokerOptions.MaxConcurrency), nameof(BrokerOptions.MaxDeliveryAttempts),
         nameof(BrokerOptions.BackoffInitial), nameof(BrokerOptions.BackoffMax), nameof(BrokerOptions.DeadLetterTopic), nameof(BrokerOptions.DrainTimeout),
+        nameof(BrokerOptions.IdempotentConsumer),
     ];
 
     private readonly IConfiguration _configuration;

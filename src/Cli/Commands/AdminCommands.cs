@@ -7,12 +7,17 @@ using Omnibus.Drivers;
 
 namespace Omnibus.Cli.Commands;
 
-/// <summary><c>omnibus topics</c>, <c>groups</c> and <c>peek</c>: look inside a broker whose driver implements <see cref="IBrokerAdmin"/>.</summary>
+/// <summary><c>omnibus topics</c>, <c>groups</c> and <c>peek</c>: look inside any broker that can be inspected (<see cref="IBroker.Admin"/> is not null).</summary>
 internal static class AdminCommands
 {
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON instead of a table." };
 
     private static readonly Option<string?> GroupsTopic = new("--topic", "-t") { Description = "Only the groups of this topic." };
+
+    private static readonly Option<string?> GroupsGroup = new("--group", "-g")
+    {
+        Description = "Only this group (needs --topic); found by name also where the broker lists no groups to clients (librdkafka's mock cluster).",
+    };
 
     private static readonly Argument<string> PeekTopic = new("topic") { Description = "The topic to look into." };
 
@@ -35,10 +40,21 @@ internal static class AdminCommands
         });
 
     public static Command CreateGroups() => Create(
-        new Command("groups", "List consumer groups: lag (not yet acknowledged), in flight, dead-lettered (in <topic>.dlq), members.") { GroupsTopic, Json },
+        new Command("groups", "List consumer groups: lag (not yet acknowledged), in flight, dead-lettered (in <topic>.dlq), members.") { GroupsTopic, GroupsGroup, Json },
         async (admin, parse, ct) =>
         {
-            var groups = await admin.GetGroupsAsync(parse.GetValue(GroupsTopic), ct).ConfigureAwait(false);
+            var topic = parse.GetValue(GroupsTopic);
+            IReadOnlyList<GroupInfo> groups;
+            if (parse.GetValue(GroupsGroup) is { } group)
+            {
+                var found = await admin.GetGroupAsync(topic ?? throw new CliUsageException("'groups --group' needs '--topic': a group is read per topic."), group, ct).ConfigureAwait(false);
+                groups = found is null ? [] : [found];
+            }
+            else
+            {
+                groups = await admin.GetGroupsAsync(topic, ct).ConfigureAwait(false);
+            }
+
             if (parse.GetValue(Json))
             {
                 CliTables.WriteJson(groups);
@@ -75,9 +91,9 @@ internal static class AdminCommands
             var connection = ClientConnection.From(parse);
             using var loggerFactory = CliLogging.Create(LogLevel.Warning);
             await using var broker = connection.Connect(loggerFactory);
-            if (broker.Driver is not IBrokerAdmin admin)
+            if (broker.Admin is not { } admin)
             {
-                throw new CliUsageException($"'{command.Name}' needs a broker that can be inspected, and the {broker.Driver.Scheme}:// driver cannot: it works with embedded://<data-dir> and with an omnibus server (omnibus://host:port). pub, sub and dlq replay work with {broker.Driver.Scheme}://.");
+                throw new CliUsageException($"'{command.Name}' needs a broker that can be inspected, and the {broker.Scheme}:// driver cannot. Drivers that can include embedded://<data-dir> and an omnibus server (omnibus://host:port); pub, sub and dlq replay work with {broker.Scheme}://.");
             }
 
             await run(admin, parse, cancellationToken).ConfigureAwait(false);

@@ -118,7 +118,8 @@ internal static class ServerCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
         // Open the engine now rather than on the first client: a data directory another process holds fails here, at start.
-        var topics = await ((IBrokerAdmin)broker.Driver).GetTopicsAsync(cancellationToken).ConfigureAwait(false);
+        var admin = broker.Admin ?? throw FeatureNotSupportedException.For(broker.Scheme, nameof(IBroker.Admin), "the server needs a broker it can inspect.");
+        var topics = await admin.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Engine open at {DataDirectory}: {Topics} topics", data, topics.Count);
         OmnibusServer server;
         try

@@ -69,7 +69,7 @@ internal sealed class ClientConnection
 
     /// <summary>
     /// This connection with the <c>qos</c> option when <paramref name="qos"/> is given; an error naming the scheme when its
-    /// driver has no qos option (only embedded:// and omnibus:// have one).
+    /// driver's option table has no qos option (an omnibus server's qos is set where it is started).
     /// </summary>
     public ClientConnection WithQos(int? qos)
     {
@@ -80,9 +80,9 @@ internal sealed class ClientConnection
 
         InputParsers.RequireRange("--qos", level, 0, 2);
         var (parsed, factory) = BrokerRegistry.Default.Resolve(ConnectionString);
-        if (!factory.Options.ContainsKey("qos"))
+        if (factory.Options.Find("qos") is null)
         {
-            throw new CliUsageException($"--qos is not supported by the {parsed.Scheme}:// driver: it applies to embedded:// and omnibus:// only; leave it out for {parsed.Scheme}://.");
+            throw new CliUsageException($"--qos is not supported by the {parsed.Scheme}:// driver, which has no qos option; leave it out for {parsed.Scheme}://.");
         }
 
         return new ClientConnection(WithOption(ConnectionString, "qos", level.ToString(System.Globalization.CultureInfo.InvariantCulture)), Token, IsExplicit);

@@ -14,6 +14,14 @@ public interface IBrokerAdmin
     ValueTask<IReadOnlyList<GroupInfo>> GetGroupsAsync(string? topic, CancellationToken cancellationToken);
 
     /// <summary>
+    /// One group of <paramref name="topic"/> by name, or null when the broker knows no such pair. A driver whose broker
+    /// cannot list its groups to every client (librdkafka's mock cluster answers no ListGroups) overrides this to
+    /// answer for a group it is told the name of.
+    /// </summary>
+    async ValueTask<GroupInfo?> GetGroupAsync(string topic, string group, CancellationToken cancellationToken) =>
+        (await GetGroupsAsync(topic, cancellationToken).ConfigureAwait(false)).FirstOrDefault(g => g.Group == group);
+
+    /// <summary>
     /// Up to <paramref name="max"/> stored messages of <paramref name="topic"/>, oldest first, without delivering or
     /// acknowledging anything. An unknown topic gives an empty list.
     /// </summary>

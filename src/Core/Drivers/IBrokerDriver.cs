@@ -20,6 +20,12 @@ public interface IBrokerDriver : IAsyncDisposable
     /// <summary>Per-group backlog for scaling decisions, or null when the broker cannot tell.</summary>
     IBacklogSource? Backlog => null;
 
+    /// <summary>
+    /// Whether the broker can still do its work, and if not, why (a health endpoint reads it). Cheap, no I/O, never
+    /// throws. Default: healthy, for a driver that cannot tell.
+    /// </summary>
+    BrokerHealth Health => BrokerHealth.Healthy;
+
     /// <summary>Publishes one message; completes when the broker acknowledged it.</summary>
     ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken);
 

@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
+
 namespace Omnibus.Middleware;
 
 /// <summary>
 /// Handler middleware that skips (and so acknowledges) a message whose id its group already handled
 /// successfully: at-least-once delivery becomes effectively-once handling, within what the store remembers.
-/// Two deliveries of one id handled at the same instant may both run; the store only sees finished ones.
+/// A duplicate that arrives while its twin is still being handled in this process waits for the twin, then is
+/// skipped if the twin succeeded (or handled if it failed); across processes, the store decides.
 /// </summary>
 public static class IdempotentConsumer
 {
@@ -11,15 +14,34 @@ public static class IdempotentConsumer
     public static HandlerMiddleware Create(IIdempotencyStore? store = null)
     {
         store ??= new InMemoryIdempotencyStore();
+        var inFlight = new ConcurrentDictionary<(string Group, string Id), Task>();
         return (next, subscription) => async (message, cancellationToken) =>
         {
-            if (await store.IsProcessedAsync(subscription.Group, message.Id, cancellationToken).ConfigureAwait(false))
+            var key = (subscription.Group, message.Id);
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            while (!inFlight.TryAdd(key, mine.Task))
             {
-                return;
+                if (inFlight.TryGetValue(key, out var twin))
+                {
+                    await twin.ContinueWith(static _ => { }, cancellationToken, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                }
             }
 
-            await next(message, cancellationToken).ConfigureAwait(false);
-            await store.MarkProcessedAsync(subscription.Group, message.Id, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (await store.IsProcessedAsync(subscription.Group, message.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await next(message, cancellationToken).ConfigureAwait(false);
+                await store.MarkProcessedAsync(subscription.Group, message.Id, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                inFlight.TryRemove(new KeyValuePair<(string, string), Task>(key, mine.Task));
+                mine.SetResult();
+            }
         };
     }
 }

@@ -11,7 +11,8 @@ namespace Omnibus.Drivers.Kafka;
 /// Creates <c>kafka://</c> drivers: <c>kafka://[user:password@]host1:9092,host2:9092?option=value&amp;...</c>.
 /// Keys pick the partition (Kafka's partitioner on the UTF-8 key), groups are Kafka consumer groups, and a message is
 /// committed only once it and every message before it in its partition were acknowledged. See <see cref="Options"/>
-/// for what the query string accepts; an option outside it is an error.
+/// for what the query string accepts; an option outside it, or a combination librdkafka cannot honour, is an error at
+/// connect.
 /// </summary>
 public sealed class KafkaDriverFactory : IBrokerDriverFactory
 {
@@ -19,14 +20,13 @@ public sealed class KafkaDriverFactory : IBrokerDriverFactory
     public IReadOnlyList<string> Schemes { get; } = ["kafka"];
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Options => KafkaOptions.Descriptions;
+    public DriverOptionTable Options => KafkaSettings.Table;
 
     /// <inheritdoc />
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var options = KafkaOptions.Parse(connectionString);
-        return new KafkaDriver(options, loggerFactory.CreateLogger("Omnibus.Drivers.Kafka"));
+        return new KafkaDriver(KafkaSettings.Parse(connectionString), loggerFactory.CreateLogger("Omnibus.Drivers.Kafka"));
     }
 }

@@ -15,7 +15,7 @@ public sealed class OmnibusDriverFactory : IBrokerDriverFactory
     public IReadOnlyList<string> Schemes { get; } = ["omnibus"];
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Options { get; } = OmnibusSettings.Descriptions;
+    public DriverOptionTable Options => OmnibusSettings.Table;
 
     /// <inheritdoc />
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)

@@ -15,7 +15,7 @@ public sealed class RabbitMqDriverFactory : IBrokerDriverFactory
     public IReadOnlyList<string> Schemes { get; } = ["amqp", "amqps"];
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Options { get; } = RabbitMqSettings.Descriptions;
+    public DriverOptionTable Options => RabbitMqSettings.Table;
 
     /// <inheritdoc />
     public IBrokerDriver Create(ConnectionString connectionString, ILoggerFactory loggerFactory)

@@ -10,7 +10,7 @@ internal sealed partial class HttpApi
     {
         if (_admin is null)
         {
-            return Problems.NoAdmin(_broker.Driver.Scheme);
+            return Problems.NoAdmin(_broker.Scheme);
         }
 
         var rates = _sampler?.Rates;
@@ -30,7 +30,7 @@ internal sealed partial class HttpApi
 
         if (_admin is null)
         {
-            return Problems.NoAdmin(_broker.Driver.Scheme);
+            return Problems.NoAdmin(_broker.Scheme);
         }
 
         var groups = await ReadableGroupsAsync(context, topic.Length > 0 ? topic : null).ConfigureAwait(false);
@@ -43,7 +43,7 @@ internal sealed partial class HttpApi
     {
         if (_sampler is null)
         {
-            return Problems.NoAdmin(_broker.Driver.Scheme);
+            return Problems.NoAdmin(_broker.Scheme);
         }
 
         var grant = HttpAccess.GrantOf(context);

@@ -75,7 +75,7 @@ internal sealed partial class HttpApi
 
         if (_admin is null)
         {
-            return Problems.NoAdmin(_broker.Driver.Scheme);
+            return Problems.NoAdmin(_broker.Scheme);
         }
 
         if (!TryParseCount(context.Request.Query, "max", 20, MaxPeek, out var max, out var problem))

@@ -28,7 +28,7 @@ internal sealed partial class HttpApi
         _options = options;
         _stats = stats;
         _logger = logger;
-        _admin = broker.Driver as IBrokerAdmin;
+        _admin = broker.Admin;
         _sampler = _admin is null ? null : new RateSampler(_admin, logger);
         _access = new HttpAccess(options, stats, logger);
     }
@@ -57,7 +57,7 @@ internal sealed partial class HttpApi
         app.MapPost("/v1/topics/{topic}/messages/batch", (Delegate)api.PublishBatchAsync);
         app.MapGet("/v1/topics/{topic}/messages", (Delegate)api.PeekAsync);
         app.MapPost("/v1/topics/{topic}/dlq/replay", (Delegate)api.ReplayAsync);
-        HttpLog.Mapped(logger, api._broker.Driver.Scheme, api._admin is not null, api._access.Enabled);
+        HttpLog.Mapped(logger, api._broker.Scheme, api._admin is not null, api._access.Enabled);
     }
 
     /// <summary>Authenticates every request but the health check and the dashboard page, and turns failures into problem answers.</summary>
@@ -92,6 +92,7 @@ internal sealed partial class HttpApi
     {
         OperationCanceledException => null,
         OmnibusConfigurationException e => new ApiProblem("Bad request", StatusCodes.Status400BadRequest, e.Message),
+        FeatureNotSupportedException e => new ApiProblem("Not implemented", StatusCodes.Status501NotImplemented, e.Message),
         PublishException e => new ApiProblem("Broker unavailable", StatusCodes.Status503ServiceUnavailable, e.Message),
         ObjectDisposedException => new ApiProblem("Broker unavailable", StatusCodes.Status503ServiceUnavailable, "The broker is closed."),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => new ApiProblem(
@@ -100,7 +101,12 @@ internal sealed partial class HttpApi
         _ => new ApiProblem("Internal error", StatusCodes.Status500InternalServerError, $"{error.GetType().Name}: {error.Message}"),
     };
 
-    private IResult Health() => Results.Json(new HealthView("ok", _broker.Driver.Scheme), HttpJson.Default.HealthView);
+    /// <summary>200 "ok" while the broker works; 503 "faulted" with the cause once it stopped (an orchestrator then restarts it).</summary>
+    private IResult Health() => CurrentHealth() is { Cause: { } cause }
+        ? Results.Json(new HealthView("faulted", _broker.Scheme, cause.Message), HttpJson.Default.HealthView, statusCode: StatusCodes.Status503ServiceUnavailable)
+        : Results.Json(new HealthView("ok", _broker.Scheme, null), HttpJson.Default.HealthView);
+
+    private BrokerHealth CurrentHealth() => _broker.Health;
 
     private IResult Dashboard(HttpContext context) =>
         context.Request.Query["token"].ToString() is { Length: > 0 } token

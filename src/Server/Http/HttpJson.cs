@@ -44,8 +44,8 @@ internal sealed record ThroughputView(int IntervalMs, IReadOnlyList<ThroughputPo
 /// <summary>One point of <see cref="ThroughputView"/>: messages per second over the permitted topics.</summary>
 internal sealed record ThroughputPoint(DateTimeOffset At, double Rate);
 
-/// <summary>The health answer.</summary>
-internal sealed record HealthView(string Status, string Driver);
+/// <summary>The health answer: <c>status</c> is <c>ok</c> or <c>faulted</c>, and <c>error</c> says why when faulted.</summary>
+internal sealed record HealthView(string Status, string Driver, string? Error);
 
 /// <summary>Serialisation without reflection (the slim host is trimming-friendly), camelCase.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]

@@ -18,5 +18,5 @@ internal static class Problems
     public static IResult NoAdmin(string scheme) => Create(
         StatusCodes.Status501NotImplemented,
         "Not implemented",
-        $"The served broker's driver '{scheme}' cannot list topics, groups or stored messages (it does not implement IBrokerAdmin); use embedded:// for these endpoints.");
+        $"The served broker's driver '{scheme}' cannot list topics, groups or stored messages (IBroker.Admin is null for {scheme}://); serve one that can be inspected, such as embedded://, for these endpoints.");
 }

@@ -199,15 +199,15 @@ internal sealed partial class TcpSession
         {
             if (opcode == Opcode.Backlog)
             {
-                var backlog = _driver is IBacklogSource source ? await source.GetBacklogAsync(topic!, group!, _closing.Token).ConfigureAwait(false) : null;
+                var backlog = _broker.Backlog is { } source ? await source.GetBacklogAsync(topic!, group!, _closing.Token).ConfigureAwait(false) : null;
                 using var frame = _outbox.Begin(Opcode.BacklogResult, requestId);
                 frame.Builder.WriteInt64(backlog ?? -1);
                 return;
             }
 
-            if (_driver is not IBrokerAdmin admin)
+            if (_broker.Admin is not { } admin)
             {
-                Reply(requestId, ErrorCode.NotSupported, $"The served broker ({_driver.Scheme}://) cannot list topics, groups or stored messages.");
+                Reply(requestId, ErrorCode.NotSupported, $"The served broker ({_broker.Scheme}://) cannot list topics, groups or stored messages.");
                 return;
             }
 
@@ -247,6 +247,10 @@ internal sealed partial class TcpSession
         catch (IOException)
         {
             // Closed meanwhile: nobody to answer.
+        }
+        catch (FeatureNotSupportedException e)
+        {
+            Reply(requestId, ErrorCode.NotSupported, e.Message); // the served broker can be inspected, but not in this way
         }
         catch (Exception e)
         {

@@ -32,7 +32,10 @@ internal sealed partial class TcpSession
         frame.Builder.WriteMessage(message);
     }
 
-    /// <summary>The broker ended a subscription on its own: tell the client, which re-subscribes or gives up.</summary>
+    /// <summary>
+    /// The broker ended a subscription on its own: tell the client (its core subscribes again), and hand what the
+    /// subscription held unsettled back to the broker, as an unsubscribe would: the client lets go of those deliveries.
+    /// </summary>
     internal void SubscriptionEnded(ServerSubscription subscription, ErrorCode code, string reason)
     {
         lock (_subscriptions)
@@ -55,6 +58,9 @@ internal sealed partial class TcpSession
         {
             // Closing: the client re-subscribes when it reconnects.
         }
+
+        // Called from the subscription's own pump: stopping waits for the pump to return, so it is not awaited here.
+        _ = StopAsync(subscription);
     }
 
     internal Outbox Outbox => _outbox;
@@ -122,7 +128,7 @@ internal sealed partial class TcpSession
     {
         try
         {
-            var source = await _driver.OpenAsync(subscription.Options, _closing.Token).ConfigureAwait(false);
+            var source = await _broker.OpenDeliveriesAsync(subscription.Options, cancellationToken: _closing.Token).ConfigureAwait(false);
             if (!subscription.Start(source))
             {
                 await source.DisposeAsync().ConfigureAwait(false);

@@ -24,7 +24,6 @@ internal sealed partial class TcpSession : IDisposable
 
     private readonly ConnectionContext _connection;
     private readonly Broker _broker;
-    private readonly IBrokerDriver _driver;
     private readonly OmnibusServerOptions _options;
     private readonly ServerStats _stats;
     private readonly ILogger _logger;
@@ -43,7 +42,6 @@ internal sealed partial class TcpSession : IDisposable
     {
         _connection = connection;
         _broker = broker;
-        _driver = broker.Driver;
         _options = options;
         _stats = stats;
         _logger = logger;
@@ -252,7 +250,7 @@ internal sealed partial class TcpSession : IDisposable
         using var frame = _outbox.Begin(Opcode.HelloOk, requestId);
         var b = frame.Builder;
         b.WriteUInt16(Frame.Version);
-        b.WriteUInt32(AdminCodec.EncodeFeatures(_driver.Features));
+        b.WriteUInt32(AdminCodec.EncodeFeatures(_broker.Features));
         b.WriteUInt32((uint)_options.MaxFrameBytes);
         b.WriteUInt32((uint)_options.MaxCredits);
         b.WriteUInt32((uint)Math.Min(_options.IdleTimeout.TotalMilliseconds, uint.MaxValue));

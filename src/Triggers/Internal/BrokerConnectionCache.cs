@@ -13,12 +13,14 @@ internal sealed class BrokerConnectionCache : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<Broker>> _brokers = new(StringComparer.Ordinal);
     private readonly BrokerRegistry _registry;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly IReadOnlyList<HandlerMiddleware> _middleware;
     private int _disposed;
 
-    public BrokerConnectionCache(BrokerRegistry registry, ILoggerFactory loggerFactory)
+    public BrokerConnectionCache(BrokerRegistry registry, ILoggerFactory loggerFactory, IReadOnlyList<HandlerMiddleware>? middleware = null)
     {
         _registry = registry;
         _loggerFactory = loggerFactory;
+        _middleware = middleware ?? [];
     }
 
     /// <summary>The registry that resolves connection strings.</summary>
@@ -33,6 +35,7 @@ internal sealed class BrokerConnectionCache : IAsyncDisposable
         {
             LoggerFactory = _loggerFactory,
             Registry = _registry,
+            Middleware = _middleware,
         })));
         try
         {

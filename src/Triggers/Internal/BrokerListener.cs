@@ -155,6 +155,7 @@ internal sealed class BrokerListener : IListener, IScaleMonitorProvider, ITarget
             TriggerValue = message,
             TriggerDetails = TriggerDetails(message),
         };
+        InvocationScope.Enter(Options.Group, message.Id);
         var result = await _executor.TryExecuteAsync(input, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
@@ -177,6 +178,7 @@ internal sealed class BrokerListener : IListener, IScaleMonitorProvider, ITarget
             TriggerValue = value,
             TriggerDetails = _functionLogger.IsEnabled(LogLevel.Information) ? new Dictionary<string, string>(1) { ["Count"] = value.Messages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null,
         };
+        InvocationScope.Enter(Options.Group, string.Join(",", Enumerable.Range(0, batch.Count).Select(i => batch[i].Id)));
         var result = await _executor.TryExecuteAsync(input, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {

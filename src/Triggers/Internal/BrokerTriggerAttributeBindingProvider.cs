@@ -25,7 +25,15 @@ internal sealed class BrokerTriggerAttributeBindingProvider : ITriggerBindingPro
     public BrokerTriggerAttributeBindingProvider(INameResolver nameResolver, IConfiguration configuration, BrokerConnectionCache cache, BrokerTriggerDefaults defaults, ILoggerFactory loggerFactory)
     {
         _nameResolver = nameResolver;
-        _connections = new ConnectionResolver(configuration, defaults.DefaultConnection);
+        var announced = 0;
+        var log = loggerFactory.CreateLogger(Log.Category);
+        _connections = new ConnectionResolver(configuration, defaults.DefaultConnection, connection =>
+        {
+            if (Interlocked.Exchange(ref announced, 1) == 0)
+            {
+                Log.DefaultConnectionUsed(log, ConnectionResolver.Redact(connection), BrokerTriggerDefaults.ConnectionSetting, Environment.CurrentDirectory);
+            }
+        });
         _cache = cache;
         _defaults = defaults;
         _loggerFactory = loggerFactory;

@@ -9,13 +9,18 @@ namespace Omnibus.Triggers.Internal;
 /// </summary>
 internal sealed class ConnectionResolver
 {
+    /// <summary>Set on every Azure Functions instance: its local disk is not where the user thinks an embedded broker keeps data.</summary>
+    public const string HostedInstanceVariable = "WEBSITE_INSTANCE_ID";
+
     private readonly IConfiguration _configuration;
     private readonly string _defaultConnection;
+    private readonly Action<string>? _onDefaultUsed;
 
-    public ConnectionResolver(IConfiguration configuration, string defaultConnection)
+    public ConnectionResolver(IConfiguration configuration, string defaultConnection, Action<string>? onDefaultUsed = null)
     {
         _configuration = configuration;
         _defaultConnection = defaultConnection;
+        _onDefaultUsed = onDefaultUsed;
     }
 
     /// <exception cref="OmnibusConfigurationException">A setting was named but does not exist.</exception>
@@ -32,7 +37,21 @@ internal sealed class ConnectionResolver
         }
 
         var fallback = _configuration.GetConnectionStringOrSetting(BrokerTriggerDefaults.ConnectionSetting);
-        return string.IsNullOrWhiteSpace(fallback) ? _defaultConnection : fallback;
+        if (!string.IsNullOrWhiteSpace(fallback))
+        {
+            return fallback;
+        }
+
+        if (_defaultConnection.StartsWith("embedded:", StringComparison.OrdinalIgnoreCase)
+            && !string.IsNullOrEmpty(_configuration[HostedInstanceVariable] ?? Environment.GetEnvironmentVariable(HostedInstanceVariable)))
+        {
+            throw new OmnibusConfigurationException(
+                BrokerTriggerDefaults.ConnectionSetting,
+                $"No '{BrokerTriggerDefaults.ConnectionSetting}' app setting, and this is a hosted Azure Functions instance ({HostedInstanceVariable} is set): the default {_defaultConnection} broker would keep messages on this instance's local disk, which is neither shared nor kept. Add the app setting '{BrokerTriggerDefaults.ConnectionSetting}' with your broker's connection string (e.g. kafka://host:9092), or set Connection on the attribute.");
+        }
+
+        _onDefaultUsed?.Invoke(_defaultConnection);
+        return _defaultConnection;
     }
 
     /// <summary>The connection string with any password hidden, for logs and errors.</summary>

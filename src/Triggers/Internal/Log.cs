@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(2008, LogLevel.Information, "Omnibus extension started: default connection {DefaultConnection}, max concurrency {MaxConcurrency}, max delivery attempts {MaxDeliveryAttempts}, backoff {BackoffInitial} to {BackoffMax}, dead-letter topic {DeadLetterTopic}, drain timeout {DrainTimeout}")]
     public static partial void ExtensionStarted(ILogger logger, string defaultConnection, int maxConcurrency, int maxDeliveryAttempts, TimeSpan backoffInitial, TimeSpan backoffMax, string deadLetterTopic, TimeSpan drainTimeout);
+
+    [LoggerMessage(2009, LogLevel.Warning, "No {Setting} app setting: triggers use the default broker {Connection}, with its data under {Directory} unless the connection string names a directory")]
+    public static partial void DefaultConnectionUsed(ILogger logger, string connection, string setting, string directory);
 }

@@ -75,18 +75,7 @@ public sealed record ProjectInfo(string Path, IReadOnlyList<string> Packages, IR
             .Select(p => Load(root, p)).ToList();
 
     /// <summary>The repository root: the nearest folder above the test binaries holding Omnibus.sln.</summary>
-    public static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Omnibus.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Omnibus.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string FindRepositoryRoot() => Omnibus.Conformance.RepositoryFiles.Root;
 
     private static string FolderOf(string path) => path[..(path.LastIndexOf('/') + 1)];
 

@@ -22,6 +22,16 @@ internal sealed class Tmpfs : IDisposable
         return exitCode == 0 ? new Tmpfs(mountPoint) : throw new InvalidOperationException($"mount failed ({exitCode}): {error}");
     }
 
+    /// <summary>Grows (or shrinks) the mounted disk, as an operator freeing space would.</summary>
+    public void Resize(string size)
+    {
+        var (exitCode, error) = Run("mount", "-o", $"remount,size={size}", MountPoint);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"remount failed ({exitCode}): {error}");
+        }
+    }
+
     public void Dispose() => Run("umount", "-l", MountPoint);
 
     private static string? Probe()

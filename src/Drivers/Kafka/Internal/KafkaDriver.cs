@@ -4,21 +4,21 @@ using Microsoft.Extensions.Logging;
 namespace Omnibus.Drivers.Kafka.Internal;
 
 /// <summary>
-/// The <c>kafka://</c> driver: one producer, created on first use, and one Kafka consumer per topic and group that
-/// the driver's subscribers of that pair share. Thread-safe.
+/// The <c>kafka://</c> driver: one producer (with an admin client on its connection), created on first use, and one
+/// Kafka consumer per topic and group that the driver's subscribers of that pair share. Thread-safe.
 /// </summary>
-internal sealed partial class KafkaDriver : IBrokerDriver, IBacklogSource
+internal sealed partial class KafkaDriver : IBrokerDriver
 {
-    private readonly KafkaOptions _options;
+    private readonly KafkaSettings _settings;
     private readonly ILogger _logger;
     private readonly Lazy<KafkaClients> _clients;
     private readonly Dictionary<(string Topic, string Group), KafkaGroupConsumer> _consumers = [];
     private readonly object _lock = new();
     private int _disposed;
 
-    public KafkaDriver(KafkaOptions options, ILogger logger)
+    public KafkaDriver(KafkaSettings settings, ILogger logger)
     {
-        _options = options;
+        _settings = settings;
         _logger = logger;
         _clients = new Lazy<KafkaClients>(CreateClients, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -34,10 +34,6 @@ internal sealed partial class KafkaDriver : IBrokerDriver, IBacklogSource
         ConsumerGroups = true,
         KeyOrdering = true,
         Persistent = true,
-        DelayedDelivery = false,
-        TimeToLive = false,
-        NativeDeadLetter = false,
-        ExactlyOnce = false,
         BatchPublish = true,
         Replay = true,
     };
@@ -47,7 +43,7 @@ internal sealed partial class KafkaDriver : IBrokerDriver, IBacklogSource
         var producer = Producer(topic);
         try
         {
-            await producer.ProduceAsync(Destination(topic, message), ToRecord(topic, message), cancellationToken).ConfigureAwait(false);
+            await producer.ProduceAsync(Destination(topic, message), KafkaRecords.ToRecord(message), cancellationToken).ConfigureAwait(false);
         }
         catch (ProduceException<byte[]?, byte[]> e)
         {
@@ -59,60 +55,51 @@ internal sealed partial class KafkaDriver : IBrokerDriver, IBacklogSource
         }
     }
 
-    /// <summary>All records are handed to the producer at once and go out in its batches: one request per partition.</summary>
+    /// <summary>Every record is handed to the producer at once, so they go out in its batches: one request per partition.</summary>
     public async ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
     {
-        var producer = Producer(topic);
-        var errors = new Exception?[messages.Count];
-        var outcomes = new Task[messages.Count];
-        for (var i = 0; i < messages.Count; i++)
+        var sends = messages.Select(m => PublishAsync(topic, m, cancellationToken).AsTask()).ToArray();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            outcomes[i] = done.Task;
-            var index = i;
-            try
-            {
-                producer.Produce(Destination(topic, messages[i]), ToRecord(topic, messages[i]), report =>
-                {
-                    if (report.Error.IsError)
-                    {
-                        errors[index] = new PublishException(topic, Scheme, $"Kafka rejected the message: {report.Error.Reason}");
-                    }
-
-                    done.TrySetResult();
-                });
-            }
-            catch (Exception e) when (e is ProduceException<byte[]?, byte[]> or KafkaException or ObjectDisposedException)
-            {
-                errors[index] = new PublishException(topic, Scheme, "The producer did not take the message: " + e.Message, e);
-                done.TrySetResult();
-            }
+            await Task.WhenAll(sends).ConfigureAwait(false);
+        }
+        catch (PublishException)
+        {
+            // Each entry's outcome is reported below.
         }
 
-        await Task.WhenAll(outcomes).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new PublishBatchResult(errors);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new PublishBatchResult([.. sends.Select(t => t.Exception?.InnerException)]);
     }
 
-    public async ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins the shared consumer of the spec's topic and group (creating it, or replacing one that failed). Its start
+    /// position was fixed when it was created, so a second subscriber of the pair asking for another is rejected.
+    /// </summary>
+    public async ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(spec);
         var bootstrap = Clients().Bootstrap;
-        EnsureTopic(options.Topic);
+        EnsureTopic(spec.Topic);
         KafkaGroupConsumer consumer;
         lock (_lock)
         {
             ThrowIfDisposed();
-            if (!_consumers.TryGetValue((options.Topic, options.Group), out consumer!))
+            if (!_consumers.TryGetValue((spec.Topic, spec.Group), out consumer!) || consumer.IsStopped)
             {
-                consumer = new KafkaGroupConsumer(_options, bootstrap, options.Topic, options.Group, options.StartFrom, _logger);
-                _consumers[(options.Topic, options.Group)] = consumer;
+                consumer = new KafkaGroupConsumer(_settings, bootstrap, spec.Topic, spec.Group, spec.StartFrom, _logger);
+                _consumers[(spec.Topic, spec.Group)] = consumer;
+                _opened[(spec.Topic, spec.Group)] = spec.StartFrom;
+            }
+            else if (consumer.StartFrom != spec.StartFrom)
+            {
+                throw new OmnibusConfigurationException(nameof(spec.StartFrom), $"StartFrom = {spec.StartFrom} cannot be honoured by the kafka:// driver: topic {spec.Topic}, group {spec.Group} already has a subscriber on this broker that started the group's consumer from {consumer.StartFrom}, and the subscribers of a pair share it. Allowed is {consumer.StartFrom} here, or another broker (another group member).");
             }
 
-            consumer.Sources++;
+            consumer.Join(spec.Prefetch);
         }
 
-        var source = new KafkaDeliverySource(consumer, _ => ReleaseAsync(consumer));
+        var source = new KafkaDeliverySource(consumer, () => LeaveAsync(consumer, spec.Prefetch));
         try
         {
             await consumer.Joined.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -150,11 +137,11 @@ internal sealed partial class KafkaDriver : IBrokerDriver, IBacklogSource
         }
     }
 
-    private async ValueTask ReleaseAsync(KafkaGroupConsumer consumer)
+    private async ValueTask LeaveAsync(KafkaGroupConsumer consumer, int prefetch)
     {
         lock (_lock)
         {
-            if (--consumer.Sources > 0)
+            if (!consumer.Leave(prefetch))
             {
                 return;
             }
@@ -170,21 +157,10 @@ internal sealed partial class KafkaDriver : IBrokerDriver, IBacklogSource
 
     /// <summary>Keyed: Kafka's partitioner on the key. Keyless: partition 0 (in order) unless keyless=spread.</summary>
     private TopicPartition Destination(string topic, Message message) =>
-        new(topic, message.Key is null && _options.KeylessOrdered ? new Partition(0) : Partition.Any);
-
-    private Message<byte[]?, byte[]> ToRecord(string topic, Message message)
-    {
-        if (message.DeliverAfter is not null || message.TimeToLive is not null)
-        {
-            throw new PublishException(topic, Scheme, "kafka:// does not honour DeliverAfter or TimeToLive (BrokerFeatures.DelayedDelivery and TimeToLive are false); publish without them.");
-        }
-
-        return KafkaRecords.ToRecord(message);
-    }
+        new(topic, message.Key is null && _settings.KeylessOrdered ? new Partition(0) : Partition.Any);
 
     private IProducer<byte[]?, byte[]> Producer(string topic)
     {
-        ThrowIfDisposed();
         try
         {
             return Clients().Producer;

@@ -66,7 +66,7 @@ internal sealed partial class KafkaGroupConsumer
     }
 
     /// <summary>
-    /// Stops handing out the partitions' records, waits up to <see cref="KafkaOptions.RevokeWait"/> for handlers
+    /// Stops handing out the partitions' records, waits up to <see cref="KafkaSettings.RevokeWait"/> for handlers
     /// holding some (not when closing: the subscribers released theirs), then commits each one's acknowledged prefix.
     /// Lost partitions (the group moved on without us) are not committed: the commit would be rejected.
     /// </summary>
@@ -93,7 +93,7 @@ internal sealed partial class KafkaGroupConsumer
         if (!_closing && inFlight > 0)
         {
             var waited = Stopwatch.StartNew();
-            while (waited.Elapsed < _options.RevokeWait && leases.Any(l => l.InFlight > 0))
+            while (waited.Elapsed < _settings.RevokeWait && leases.Any(l => l.InFlight > 0))
             {
                 Thread.Sleep(5);
             }

@@ -45,25 +45,22 @@ internal static class KafkaRecords
 
     public static Message FromRecord(ConsumeResult<byte[]?, byte[]?> record, int deliveryAttempt)
     {
+        var headers = record.Message.Headers;
         string? id = null, contentType = null;
-        Dictionary<string, string>? headers = null;
-        if (record.Message.Headers is { Count: > 0 } recordHeaders)
+        var others = 0;
+        foreach (var header in (IEnumerable<IHeader>?)headers ?? [])
         {
-            foreach (var header in recordHeaders)
+            switch (header.Key)
             {
-                var value = header.GetValueBytes() is { } bytes ? Encoding.UTF8.GetString(bytes) : string.Empty;
-                switch (header.Key)
-                {
-                    case MessageIdHeader:
-                        id = value;
-                        break;
-                    case HeaderNames.ContentType:
-                        contentType = value;
-                        break;
-                    default:
-                        (headers ??= new Dictionary<string, string>(StringComparer.Ordinal))[header.Key] = value;
-                        break;
-                }
+                case MessageIdHeader:
+                    id = Text(header);
+                    break;
+                case HeaderNames.ContentType:
+                    contentType = Text(header);
+                    break;
+                default:
+                    others++;
+                    break;
             }
         }
 
@@ -77,14 +74,16 @@ internal static class KafkaRecords
             Timestamp = record.Message.Timestamp.Type == TimestampType.NotAvailable ? default : record.Message.Timestamp.UtcDateTime,
             DeliveryAttempt = deliveryAttempt,
         };
-        if (headers is not null)
+        foreach (var header in others > 0 ? headers! : [])
         {
-            foreach (var (name, value) in headers)
+            if (header.Key is not (MessageIdHeader or HeaderNames.ContentType))
             {
-                message.Headers[name] = value;
+                message.Headers[header.Key] = Text(header);
             }
         }
 
         return message;
     }
+
+    private static string Text(IHeader header) => header.GetValueBytes() is { } bytes ? Encoding.UTF8.GetString(bytes) : string.Empty;
 }

@@ -61,12 +61,22 @@ internal sealed class OffsetTracker
     {
         lock (_lock)
         {
-            if (!_outstanding.TryPeek(out var first) || offset < first || offset >= _next || !_acked.Add(offset))
+            if (!_outstanding.TryPeek(out var first) || offset < first || offset >= _next)
             {
                 return false;
             }
 
-            while (_outstanding.TryPeek(out first) && _acked.Remove(first))
+            // Acknowledgements mostly come in order: the first outstanding one needs no set.
+            if (offset == first)
+            {
+                _outstanding.Dequeue();
+            }
+            else if (!_acked.Add(offset))
+            {
+                return false;
+            }
+
+            while (_acked.Count > 0 && _outstanding.TryPeek(out first) && _acked.Remove(first))
             {
                 _outstanding.Dequeue();
             }

@@ -5,82 +5,48 @@ namespace Omnibus.Drivers.Kafka.Internal;
 /// <summary>
 /// One assignment of one partition to this consumer: from the assignment to the revocation. A new assignment of the
 /// same partition is a new lease, so deliveries left over from an earlier one are recognised as stale and dropped
-/// (the partition is consumed again from its committed offset). Thread-safe.
+/// (the partition is consumed again from its committed offset). Thread-safe, without locks: it is on every delivery.
 /// </summary>
-internal sealed class PartitionLease
+internal sealed class PartitionLease(TopicPartition partition, long start, bool committed)
 {
-    private readonly object _lock = new();
-    private int _inFlight;
-    private bool _revoked;
+    private const int RevokedFlag = int.MinValue;
 
-    public PartitionLease(TopicPartition partition, long start, bool committed)
-    {
-        Partition = partition;
-        Tracker = new OffsetTracker(start);
-        LastCommitted = committed ? start : -1;
-    }
+    // Deliveries in flight, plus RevokedFlag once revoked: one word, so that a take and the revocation never cross.
+    private int _state;
 
-    public TopicPartition Partition { get; }
+    public TopicPartition Partition => partition;
 
-    public OffsetTracker Tracker { get; }
+    public OffsetTracker Tracker { get; } = new(start);
 
     /// <summary>The offset last committed for this partition, -1 before the first commit. Consume thread only.</summary>
-    public long LastCommitted { get; set; }
+    public long LastCommitted { get; set; } = committed ? start : -1;
 
     /// <summary>Deliveries a handler holds now (taken and not settled).</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inFlight;
-            }
-        }
-    }
+    public int InFlight => Volatile.Read(ref _state) & int.MaxValue;
 
-    public bool IsRevoked
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _revoked;
-            }
-        }
-    }
+    public bool IsRevoked => Volatile.Read(ref _state) < 0;
 
     /// <summary>A handler takes a delivery; false when the partition was revoked (the delivery is stale).</summary>
     public bool TryTake()
     {
-        lock (_lock)
+        var state = Volatile.Read(ref _state);
+        while (state >= 0)
         {
-            if (_revoked)
+            var seen = Interlocked.CompareExchange(ref _state, state + 1, state);
+            if (seen == state)
             {
-                return false;
+                return true;
             }
 
-            _inFlight++;
-            return true;
+            state = seen;
         }
+
+        return false;
     }
 
     /// <summary>A taken delivery was settled (acknowledged, rejected or released).</summary>
-    public void Settled()
-    {
-        lock (_lock)
-        {
-            _inFlight--;
-        }
-    }
+    public void Settled() => Interlocked.Decrement(ref _state);
 
     /// <summary>Stops handing out this partition's records; returns how many are still in flight.</summary>
-    public int Revoke()
-    {
-        lock (_lock)
-        {
-            _revoked = true;
-            return _inFlight;
-        }
-    }
+    public int Revoke() => Interlocked.Or(ref _state, RevokedFlag) & int.MaxValue;
 }

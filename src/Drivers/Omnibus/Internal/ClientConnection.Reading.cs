@@ -85,11 +85,7 @@ internal sealed partial class ClientConnection
                 var code = (ErrorCode)reader.ReadUInt16();
                 var reason = reader.ReadString("reason");
                 reader.End();
-                if (_subscriptions.TryGetValue(subscriptionId, out var ended))
-                {
-                    ended.EndedByServer(this, new OmnibusServerException(code.ToString(), reason));
-                }
-
+                EndSubscription(subscriptionId, new OmnibusServerException(code.ToString(), reason));
                 return;
             case Opcode.Pong:
                 return;
@@ -185,12 +181,7 @@ internal sealed partial class ClientConnection
         var topic = reader.ReadString("topic");
         var message = reader.ReadMessage(topic, attempt);
         reader.End();
-
-        // A delivery for a subscription closed meanwhile is released by the server when it unsubscribes.
-        if (_subscriptions.TryGetValue(subscriptionId, out var subscription))
-        {
-            subscription.Enqueue(this, new ClientDelivery(this, tag, message));
-        }
+        Deliver(subscriptionId, tag, message);
     }
 
     /// <summary>Acknowledges a delivery received on this connection; does nothing once the connection closed (the server has released it).</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -10,7 +9,8 @@ namespace Omnibus.Drivers.Omnibus.Internal;
 /// One TCP (or TLS) connection to an omnibus server, multiplexing every request and subscription of a driver.
 /// Requests are pipelined: each gets a request id and its reply completes it, in whatever order replies come. A read
 /// loop parses frames, an <see cref="Outbox"/> writer batches what any thread sends, and a pinger keeps the server's
-/// idle timer happy and notices a dead server. Once closed, it stays closed: the driver makes a new one. Thread-safe.
+/// idle timer happy and notices a dead server. Once closed, it stays closed, and so do its subscriptions: the driver
+/// makes a new connection on next use, and the core subscribes again. Thread-safe.
 /// </summary>
 internal sealed partial class ClientConnection : IAsyncDisposable
 {
@@ -18,8 +18,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private const int OutboxLimit = 1024 * 1024;
 
     private readonly OmnibusSettings _settings;
-    private readonly ConcurrentDictionary<uint, ClientSubscription> _subscriptions;
-    private readonly Action<ClientConnection, Exception> _onClosed;
     private readonly ILogger _logger;
     private readonly TcpClient _tcp;
     private readonly Stream _stream;
@@ -32,13 +30,14 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private long _lastReceived = Environment.TickCount64;
     private Exception? _failure;
 
-    private ClientConnection(OmnibusSettings settings, TcpClient tcp, Stream stream, ConcurrentDictionary<uint, ClientSubscription> subscriptions, Action<ClientConnection, Exception> onClosed, ILogger logger)
+    // Set once the handshake completed: a connection refused at the handshake was never "lost", so it is not logged so.
+    private bool _established;
+
+    private ClientConnection(OmnibusSettings settings, TcpClient tcp, Stream stream, ILogger logger)
     {
         _settings = settings;
         _tcp = tcp;
         _stream = stream;
-        _subscriptions = subscriptions;
-        _onClosed = onClosed;
         _logger = logger;
     }
 
@@ -61,7 +60,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
 
     /// <summary>Connects, negotiates TLS if asked, and completes the handshake.</summary>
     /// <exception cref="OmnibusServerException">The server refused the connection (token, limits, version).</exception>
-    public static async Task<ClientConnection> ConnectAsync(OmnibusSettings settings, ConcurrentDictionary<uint, ClientSubscription> subscriptions, Action<ClientConnection, Exception> onClosed, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<ClientConnection> ConnectAsync(OmnibusSettings settings, ILogger logger, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.ConnectTimeout);
@@ -78,7 +77,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
                 stream = ssl;
             }
 
-            connection = new ClientConnection(settings, tcp, stream, subscriptions, onClosed, logger);
+            connection = new ClientConnection(settings, tcp, stream, logger);
             connection.Start();
             var hello = connection.Request(Opcode.Hello, new PendingRequest(Opcode.HelloOk), settings, static (b, s) =>
             {
@@ -88,6 +87,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
             });
             await hello.WaitAsync(timeout.Token).ConfigureAwait(false);
             _ = Task.Run(connection.PingLoopAsync); // paced by the server's IdleTimeout, known from here on
+            Volatile.Write(ref connection._established, true);
             Log.Connected(logger, settings.ToString());
             return connection;
         }
@@ -178,7 +178,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     /// <summary>Completes at once unless too much is waiting to be sent (the server is not keeping up).</summary>
     public ValueTask WaitForSpaceAsync(CancellationToken cancellationToken) => _outbox.WaitForSpaceAsync(cancellationToken);
 
-    /// <summary>Sends what is queued, then closes.</summary>
+    /// <summary>Sends what is queued, then closes; its subscriptions end (readers see the end, not an error).</summary>
     public async ValueTask DisposeAsync()
     {
         _outbox.Close();
@@ -233,7 +233,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes for good: pending requests fail with <paramref name="reason"/>, the socket closes, the driver hears of it.</summary>
+    /// <summary>Closes for good: pending requests fail with <paramref name="reason"/>, subscriptions end, the socket closes.</summary>
     private void Fail(Exception reason)
     {
         List<PendingRequest> pending;
@@ -258,7 +258,12 @@ internal sealed partial class ClientConnection : IAsyncDisposable
 
         _tcp.Dispose();
         _stream.Dispose();
-        _onClosed(this, reason);
+        if (Volatile.Read(ref _established) && reason is not BrokerClosedException)
+        {
+            Log.ConnectionLost(_logger, _settings.ToString(), reason.Message);
+        }
+
+        EndSubscriptions(reason);
     }
 
     private PendingRequest? Take(uint id)

@@ -2,14 +2,12 @@ namespace Omnibus.Drivers.Omnibus.Internal;
 
 /// <summary>
 /// A delivery received from the server; settling sends ACK or NACK with its tag on the connection it came from.
-/// Only the first settlement counts. If that connection has closed, the server has already handed the message back
-/// to the group, so settling does nothing.
+/// If that connection has closed, the server has already handed the message back to the group, so settling does nothing.
 /// </summary>
 internal sealed class ClientDelivery : Delivery
 {
     private readonly ClientConnection _connection;
     private readonly ulong _tag;
-    private int _settled;
 
     public ClientDelivery(ClientConnection connection, ulong tag, Message message)
         : base(message)
@@ -18,23 +16,21 @@ internal sealed class ClientDelivery : Delivery
         _tag = tag;
     }
 
-    public override ValueTask AckAsync(CancellationToken cancellationToken = default)
+    protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _settled, 1) == 0)
-        {
-            _connection.Ack(_tag);
-        }
-
+        _connection.Ack(_tag);
         return default;
     }
 
-    public override ValueTask NackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken = default)
+    protected override ValueTask OnNackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _settled, 1) == 0)
-        {
-            _connection.Nack(_tag, redeliverAfter);
-        }
-
+        _connection.Nack(_tag, redeliverAfter);
         return default;
     }
+
+    /// <summary>
+    /// Nothing to send: a delivery is released only when its subscription closes, and the server hands back every
+    /// unsettled delivery itself on UNSUBSCRIBE, on SUBSCRIPTION_ENDED and when the connection drops (docs/protocol.md).
+    /// </summary>
+    protected override ValueTask OnReleaseAsync() => default;
 }

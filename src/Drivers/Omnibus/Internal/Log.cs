@@ -11,12 +11,6 @@ internal static partial class Log
     [LoggerMessage(5402, LogLevel.Warning, "Connection to {Server} lost: {Reason}")]
     public static partial void ConnectionLost(ILogger logger, string server, string reason);
 
-    [LoggerMessage(5403, LogLevel.Warning, "Reconnecting to {Server} failed: {Reason}; retrying in {Delay}")]
-    public static partial void ReconnectFailed(ILogger logger, string server, string reason, TimeSpan delay);
-
-    [LoggerMessage(5404, LogLevel.Information, "Reconnected to {Server}; {Count} subscriptions resumed")]
-    public static partial void Reconnected(ILogger logger, string server, int count);
-
     [LoggerMessage(5405, LogLevel.Warning, "Subscription to topic {Topic} group {Group} ended by the server: {Reason}")]
     public static partial void SubscriptionEnded(ILogger logger, string topic, string group, string reason);
 

@@ -1,25 +1,22 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Omnibus.Protocol;
 
 namespace Omnibus.Drivers.Omnibus.Internal;
 
 /// <summary>
-/// The <c>omnibus://</c> driver: one multiplexed connection to an omnibus server, made on first use and remade after
-/// a failure (publishes in flight then fail with <see cref="PublishException"/>; open subscriptions are resumed by a
-/// background loop). Thread-safe.
+/// The <c>omnibus://</c> driver: one multiplexed connection to an omnibus server, made on first use and remade on the
+/// next use after a failure. Publishes in flight then fail with <see cref="PublishException"/>; open subscriptions end
+/// with <see cref="ConnectionLostException"/>, and the core subscribes them again (reconnectDelay, reconnectMaxDelay).
+/// Thread-safe.
 /// </summary>
 internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBrokerAdmin
 {
     private readonly OmnibusSettings _settings;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<uint, ClientSubscription> _subscriptions = new();
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly CancellationTokenSource _disposed = new();
     private ClientConnection? _connection;
     private BrokerFeatures? _features;
-    private int _nextSubscriptionId;
-    private int _reconnecting;
+    private int _disposed;
 
     public OmnibusDriver(OmnibusSettings settings, ILogger logger)
     {
@@ -28,6 +25,10 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
     }
 
     public string Scheme => "omnibus";
+
+    public IBrokerAdmin Admin => this;
+
+    public IBacklogSource Backlog => this;
 
     /// <summary>The served broker's features. The first read connects (blocking up to connectTimeout) to learn them.</summary>
     public BrokerFeatures Features => _features ?? Task.Run(async () => await ConnectAsync(CancellationToken.None).ConfigureAwait(false)).GetAwaiter().GetResult().Features;
@@ -88,39 +89,22 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
         return new PublishBatchResult(errors);
     }
 
-    public async ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken)
+    public async ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
-        var subscription = new ClientSubscription(this, (uint)Interlocked.Increment(ref _nextSubscriptionId), options, _settings.CreditFor(options));
-        _subscriptions[subscription.Id] = subscription;
-        try
-        {
-            var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-            await subscription.BindAsync(connection, cancellationToken).ConfigureAwait(false);
-            return subscription;
-        }
-        catch
-        {
-            _subscriptions.TryRemove(subscription.Id, out _);
-            throw;
-        }
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.SubscribeAsync(spec, _settings.CreditFor(spec, connection.MaxCredits), cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        _disposed.Cancel();
         await _connectLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var subscription in _subscriptions.Values)
-            {
-                subscription.Complete(null);
-            }
-
             if (_connection is { } connection)
             {
                 _connection = null;
@@ -130,16 +114,6 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
         finally
         {
             _connectLock.Release();
-        }
-    }
-
-    /// <summary>A subscription closed (or the server ended it): it is not resumed after a reconnection.</summary>
-    internal void Forget(ClientSubscription subscription, Exception? reason)
-    {
-        _subscriptions.TryRemove(subscription.Id, out _);
-        if (reason is not null)
-        {
-            Log.SubscriptionEnded(_logger, subscription.Options.Topic, subscription.Options.Group, reason.Message);
         }
     }
 
@@ -182,7 +156,7 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
     private PublishException Wrap(string topic, Exception e) =>
         e as PublishException ?? new PublishException(topic, Scheme, $"Publishing to '{topic}' on {_settings} failed: {e.Message}", e);
 
-    /// <summary>The open connection, or a new one (subscriptions resumed on it).</summary>
+    /// <summary>The open connection, or a new one.</summary>
     private async ValueTask<ClientConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         if (_connection is { IsOpen: true } open)
@@ -198,87 +172,20 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
                 return raced;
             }
 
-            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-            var connection = await ClientConnection.ConnectAsync(_settings, _subscriptions, OnClosed, _logger, cancellationToken).ConfigureAwait(false);
+            // Not ObjectDisposedException: the core's resubscription stops on this one instead of retrying.
+            if (Volatile.Read(ref _disposed) == 1)
+            {
+                throw new BrokerClosedException("omnibus:// driver");
+            }
+
+            var connection = await ClientConnection.ConnectAsync(_settings, _logger, cancellationToken).ConfigureAwait(false);
             _features = connection.Features;
             _connection = connection;
-            var resumed = 0;
-            foreach (var subscription in _subscriptions.Values)
-            {
-                try
-                {
-                    await subscription.BindAsync(connection, cancellationToken).ConfigureAwait(false);
-                    resumed++;
-                }
-                catch (OmnibusServerException e) when (!e.Fatal)
-                {
-                    // Refused now (e.g. the token lost the permission): end it rather than retry forever.
-                    Forget(subscription, e);
-                    subscription.Complete(e);
-                }
-            }
-
-            if (resumed > 0)
-            {
-                Log.Reconnected(_logger, _settings.ToString(), resumed);
-            }
-
             return connection;
         }
         finally
         {
             _connectLock.Release();
-        }
-    }
-
-    private void OnClosed(ClientConnection connection, Exception reason)
-    {
-        if (_disposed.IsCancellationRequested || connection != _connection)
-        {
-            return;
-        }
-
-        Log.ConnectionLost(_logger, _settings.ToString(), reason.Message);
-        if (!_subscriptions.IsEmpty && Interlocked.Exchange(ref _reconnecting, 1) == 0)
-        {
-            _ = Task.Run(ReconnectAsync);
-        }
-    }
-
-    /// <summary>Reconnects until it works (or the driver closes), so that open subscriptions resume.</summary>
-    private async Task ReconnectAsync()
-    {
-        try
-        {
-            while (!_disposed.IsCancellationRequested && !_subscriptions.IsEmpty)
-            {
-                try
-                {
-                    await ConnectAsync(_disposed.Token).ConfigureAwait(false);
-                    return;
-                }
-                catch (Exception e) when (!_disposed.IsCancellationRequested)
-                {
-                    Log.ReconnectFailed(_logger, _settings.ToString(), e.Message, _settings.ReconnectDelay);
-                }
-
-                try
-                {
-                    await Task.Delay(_settings.ReconnectDelay, _disposed.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed.
-        }
-        finally
-        {
-            Volatile.Write(ref _reconnecting, 0);
         }
     }
 }

@@ -8,24 +8,23 @@ internal sealed record OmnibusSettings
     public const int DefaultPort = 7470;
 
     /// <summary>
-    /// The least credit a subscription grants by default. Deep enough that deliveries keep flowing while acks are on
-    /// their way back (end to end, 32 gave ~250k msg/s here, 512 about 400k); shallow enough that a group's members
-    /// still share the load. Lower it (prefetch) for fairer sharing of slow messages, raise it for throughput.
+    /// The least credit a subscription grants unless <c>prefetch</c> is set. The credit is a window over a network
+    /// round trip, so the core's prefetch (sized for handler slots: 2 for one handler) would leave the connection idle
+    /// while acks travel back: end to end, 32 gave ~250k msg/s here, 512 about 400k. Still shallow enough that a
+    /// group's members share the load; lower it with <c>prefetch</c> for fairer sharing of slow messages.
     /// </summary>
-    public const int DefaultPrefetch = 512;
+    public const int MinimumCredit = 512;
 
-    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
-    {
-        ["token"] = "the access token (a secret, never logged); also accepted as the password: omnibus://:token@host:port",
-        ["tls"] = "true to speak TLS (the server has a certificate), default false",
-        ["tlsServerName"] = "the name expected in the server certificate, default the host",
-        ["tlsThumbprint"] = "trust exactly the server certificate with this SHA-256 thumbprint (hex), e.g. a self-signed one",
-        ["tlsInsecure"] = "true to accept any server certificate (tests only), default false",
-        ["prefetch"] = "deliveries a subscription may hold unsettled (its credit), 1 to 100000; default: twice the subscription's Concurrency, at least 512 (and Batch.MaxSize for batch options other than the default); the server caps it at its MaxCredits",
-        ["connectTimeout"] = "how long connecting and the handshake may take, 100ms to 5m, default 10s",
-        ["reconnectDelay"] = "wait between reconnection attempts while subscriptions are open, 10ms to 5m, default 1s",
-        ["name"] = "the client name the server logs, default 'omnibus'",
-    };
+    public static readonly DriverOptionTable Table = new(
+        "omnibus",
+        DriverOption.Secret("token", "The access token, never logged; may be given as the password instead (omnibus://:token@host:port), not both"),
+        DriverOption.Boolean("tls", false, "Speak TLS (the server has a certificate)"),
+        DriverOption.Text("tlsServerName", null, "The name expected in the server certificate; unset: the host"),
+        DriverOption.Text("tlsThumbprint", null, "Trust exactly the server certificate with this SHA-256 thumbprint (64 hex digits, ':' allowed), e.g. a self-signed one; unset: the system's trust store decides"),
+        DriverOption.Boolean("tlsInsecure", false, "Accept any server certificate (tests only)"),
+        DriverOption.Int32("prefetch", null, 1, 100_000, $"Deliveries a subscription may hold unsettled (its credit; the server caps it at MaxCredits); unset: the core's prefetch for the subscription, at least {MinimumCredit}"),
+        DriverOption.Duration("connectTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), "How long TCP, TLS and the handshake may take"),
+        DriverOption.Text("name", "omnibus", "The client name the server logs"));
 
     public required string Host { get; init; }
 
@@ -45,10 +44,9 @@ internal sealed record OmnibusSettings
 
     public TimeSpan ConnectTimeout { get; init; }
 
-    public TimeSpan ReconnectDelay { get; init; }
-
     public required string Name { get; init; }
 
+    /// <summary>Reads the settings; names and values were checked against <see cref="Table"/>, combinations are checked here.</summary>
     public static OmnibusSettings Parse(ConnectionString cs)
     {
         var hosts = cs.Hosts(DefaultPort);
@@ -57,7 +55,7 @@ internal sealed record OmnibusSettings
             throw new OmnibusConfigurationException("host", $"The omnibus connection string '{cs}' must name exactly one server: allowed is 'omnibus://host:port', e.g. 'omnibus://127.0.0.1:{DefaultPort}'.");
         }
 
-        var optionToken = cs.Get("token");
+        var optionToken = Table.GetText(cs, "token");
         if (optionToken is not null && cs.Password is not null)
         {
             throw new OmnibusConfigurationException("token", "The omnibus connection string gives the token twice (as 'token' and as the password): allowed is one of them.");
@@ -69,21 +67,21 @@ internal sealed record OmnibusSettings
             throw new OmnibusConfigurationException("token", "The omnibus connection string has an empty token: allowed is a non-empty token, or none when the server has authentication off.");
         }
 
-        var tls = cs.GetBoolean("tls", false);
-        var thumbprint = cs.Get("tlsThumbprint")?.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+        var tls = Table.GetBoolean(cs, "tls");
+        var rawThumbprint = Table.GetText(cs, "tlsThumbprint");
+        var thumbprint = rawThumbprint?.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
         if (thumbprint is not null && (thumbprint.Length != 64 || !thumbprint.All(Uri.IsHexDigit)))
         {
-            throw cs.Invalid("tlsThumbprint", cs.Get("tlsThumbprint")!, "a SHA-256 thumbprint: 64 hexadecimal digits");
+            throw cs.Invalid("tlsThumbprint", rawThumbprint!, "a SHA-256 thumbprint: 64 hexadecimal digits");
         }
 
-        var insecure = cs.GetBoolean("tlsInsecure", false);
-        var serverName = cs.Get("tlsServerName");
+        var insecure = Table.GetBoolean(cs, "tlsInsecure");
+        var serverName = Table.GetText(cs, "tlsServerName");
         if (!tls && (thumbprint is not null || insecure || serverName is not null))
         {
             throw new OmnibusConfigurationException("tls", "The omnibus connection string sets a TLS option without tls=true: allowed is tls=true together with tlsServerName, tlsThumbprint or tlsInsecure.");
         }
 
-        var prefetch = cs.Get("prefetch") is null ? (int?)null : cs.GetInt32("prefetch", 0, 1, 100_000);
         return new OmnibusSettings
         {
             Host = hosts[0].Host.Trim('[', ']'),
@@ -93,24 +91,14 @@ internal sealed record OmnibusSettings
             TlsServerName = serverName,
             TlsThumbprint = thumbprint,
             TlsInsecure = insecure,
-            Prefetch = prefetch,
-            ConnectTimeout = cs.GetDuration("connectTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
-            ReconnectDelay = cs.GetDuration("reconnectDelay", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5)),
-            Name = cs.Get("name") ?? "omnibus",
+            Prefetch = Table.GetInt32OrNull(cs, "prefetch"),
+            ConnectTimeout = Table.GetDuration(cs, "connectTimeout"),
+            Name = Table.GetText(cs, "name")!,
         };
     }
 
-    /// <summary>The credit a subscription grants: the prefetch option, or a default from its options.</summary>
-    public int CreditFor(SubscriptionOptions options)
-    {
-        if (Prefetch is { } prefetch)
-        {
-            return prefetch;
-        }
-
-        var credit = Math.Max(DefaultPrefetch, 2 * options.Concurrency);
-        return options.Batch == BatchOptions.Default ? credit : Math.Max(credit, options.Batch.MaxSize);
-    }
+    /// <summary>The credit a subscription grants: the prefetch option, else the core's prefetch (at least <see cref="MinimumCredit"/>), within the server's cap.</summary>
+    public int CreditFor(ConsumerSpec spec, int maxCredits) => Math.Min(Prefetch ?? Math.Max(spec.Prefetch, MinimumCredit), maxCredits);
 
     /// <summary>Whether a server certificate is acceptable under these settings.</summary>
     public bool Accepts(X509Certificate? certificate, System.Net.Security.SslPolicyErrors errors)

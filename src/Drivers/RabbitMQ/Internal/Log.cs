@@ -17,12 +17,9 @@ internal static partial class Log
     [LoggerMessage(5104, LogLevel.Warning, "Republishing message {MessageId} of queue {Queue} for redelivery failed; it is requeued at once instead: {Reason}")]
     public static partial void RetryPublishFailed(ILogger logger, string messageId, string queue, string reason);
 
-    [LoggerMessage(5105, LogLevel.Debug, "Backlog of group {Group} on topic {Topic} unavailable: {Reason}")]
-    public static partial void BacklogUnavailable(ILogger logger, string topic, string group, string reason);
+    [LoggerMessage(5105, LogLevel.Debug, "Counting the messages of queue {Queue} failed: {Reason}")]
+    public static partial void BacklogUnavailable(ILogger logger, string queue, string reason);
 
-    [LoggerMessage(5106, LogLevel.Warning, "Consumer channel of queue {Queue} closed by the broker: {Reason}")]
-    public static partial void ConsumerChannelClosed(ILogger logger, string queue, string reason);
-
-    [LoggerMessage(5107, LogLevel.Debug, "Checking whether queue {Queue} exists failed: {Reason}")]
-    public static partial void QueueCheckFailed(ILogger logger, string queue, string reason);
+    [LoggerMessage(5106, LogLevel.Warning, "Consumer of RabbitMQ queue {Queue} lost: {Reason}; the subscription opens a new one")]
+    public static partial void ConsumerLost(ILogger logger, string queue, string reason);
 }

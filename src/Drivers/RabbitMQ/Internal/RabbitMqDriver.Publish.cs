@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RabbitMQ.Client;
 
 namespace Omnibus.Drivers.RabbitMQ.Internal;
@@ -5,36 +6,47 @@ namespace Omnibus.Drivers.RabbitMQ.Internal;
 /// <summary>Publishing with publisher confirms, delayed publishes and redelivery through TTL queues.</summary>
 internal sealed partial class RabbitMqDriver
 {
-    public async ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken)
+    // TTL queues this driver uses (the admin counts them), and whether each was declared on the current connection.
+    private readonly ConcurrentDictionary<string, bool> _ttlQueues = new(StringComparer.Ordinal);
+    private readonly PublishTimeout _timeout = new();
+    private IChannel? _publishChannel;
+
+    public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        try
+        var now = DateTimeOffset.UtcNow;
+        var delay = message.DeliverAfter is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        if (delay > Names.MaxDelay)
         {
-            await PublishCoreAsync(topic, message, cancellationToken).ConfigureAwait(false);
+            return ValueTask.FromException(new PublishException(topic, Scheme, $"DeliverAfter = {delay} of message {message.Id} is too long: allowed is up to {Names.MaxDelay}."));
         }
-        catch (Exception e) when (e is not OmnibusException && !cancellationToken.IsCancellationRequested)
+
+        DateTimeOffset? expiresAt = message.TimeToLive is { } ttl ? now + delay + ttl : null;
+        var known = _topics.TryGetValue(topic, out var seen) ? seen : Remember(topic);
+        if (delay > TimeSpan.Zero)
         {
-            throw new PublishException(topic, Scheme, $"Publishing message {message.Id} to '{topic}' was not confirmed by RabbitMQ: {e.Message}", e);
+            // Through the topic's TTL queue of the delay's bucket, which dead-letters into the topic's exchange.
+            var bucket = Names.Bucket(delay);
+            var queue = Names.DelayQueue(topic, bucket);
+            var properties = MessageMapping.ToProperties(message, now, keyInHeader: true, 1, expiration: null, expiresAt);
+            var ttlQueue = EnsureTtlQueueAsync(queue, bucket, deadLetterExchange: topic, deadLetterRoutingKey: null, cancellationToken);
+            return SendAsync(topic, string.Empty, queue, properties, message, ttlQueue, known, cancellationToken);
         }
+
+        var declared = known.Declared ? Task.CompletedTask : EnsureExchangeAsync(topic, known, cancellationToken);
+        return SendAsync(topic, topic, MessageMapping.RoutingKeyOf(message), MessageMapping.ToProperties(message, now, keyInHeader: false, 1, message.TimeToLive, expiresAt), message, declared, known, cancellationToken);
     }
 
     public async ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
     {
-        ThrowIfDisposed();
-
-        // AMQP has no batch publish; the publishes are pipelined on the confirm channel and confirmed independently.
-        var tasks = new Task[messages.Count];
-        for (var i = 0; i < messages.Count; i++)
-        {
-            tasks[i] = PublishAsync(topic, messages[i], cancellationToken).AsTask();
-        }
-
+        // AMQP has no batch publish: the publishes are pipelined on the confirm channel, in order, and confirmed independently.
+        var pending = messages.Select(m => PublishAsync(topic, m, cancellationToken).AsTask()).ToList();
         var errors = new Exception?[messages.Count];
-        for (var i = 0; i < tasks.Length; i++)
+        for (var i = 0; i < messages.Count; i++)
         {
             try
             {
-                await tasks[i].ConfigureAwait(false);
+                await pending[i].ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -46,80 +58,53 @@ internal sealed partial class RabbitMqDriver
     }
 
     /// <summary>
-    /// Sends <paramref name="message"/> (as delivered) back to <paramref name="queue"/> with attempt
-    /// <paramref name="nextAttempt"/>, through the TTL queue of the delay's bucket; completes once confirmed.
+    /// Sends <paramref name="message"/> (as delivered) back to the group's queue with the next attempt number,
+    /// through the group's TTL queue of the delay's bucket (none for no delay); completes once confirmed.
     /// </summary>
-    internal async Task RepublishForRetryAsync(string queue, Message message, int nextAttempt, DateTimeOffset? expiresAt, TimeSpan delay, CancellationToken cancellationToken)
+    internal Task RepublishForRetryAsync(string topic, string group, Message message, DateTimeOffset? expiresAt, TimeSpan delay, CancellationToken cancellationToken)
     {
-        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-        var properties = MessageMapping.ToProperties(message, DateTimeOffset.UtcNow, keyInHeader: true, nextAttempt, expiration: null, expiresAt);
-        string exchange;
-        if (delay > TimeSpan.Zero)
+        var queue = Names.GroupQueue(topic, group);
+        var properties = MessageMapping.ToProperties(message, DateTimeOffset.UtcNow, keyInHeader: true, message.DeliveryAttempt + 1, expiration: null, expiresAt);
+        if (delay <= TimeSpan.Zero)
         {
-            var bucket = Names.Bucket(delay > Names.MaxDelay ? Names.MaxDelay : delay);
-            exchange = Names.RetryQueue(bucket);
-            await EnsureRetryBucketAsync(exchange, bucket, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            exchange = string.Empty; // the default exchange: straight back into the group's queue
+            return SendAsync(topic, string.Empty, queue, properties, message, Task.CompletedTask, published: null, cancellationToken).AsTask();
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.PublishTimeout);
-        await channel.BasicPublishAsync(exchange, queue, mandatory: false, properties, message.Body, timeout.Token).ConfigureAwait(false);
+        var bucket = Names.Bucket(delay > Names.MaxDelay ? Names.MaxDelay : delay);
+        var retryQueue = Names.RetryQueue(topic, group, bucket);
+        var declared = EnsureTtlQueueAsync(retryQueue, bucket, deadLetterExchange: string.Empty, deadLetterRoutingKey: queue, cancellationToken);
+        return SendAsync(topic, string.Empty, retryQueue, properties, message, declared, published: null, cancellationToken).AsTask();
     }
 
-    private async Task PublishCoreAsync(string topic, Message message, CancellationToken cancellationToken)
+    /// <summary>One publish on the confirm channel, after <paramref name="declared"/>; completes when the broker confirmed it.</summary>
+    private async ValueTask SendAsync(string topic, string exchange, string routingKey, BasicProperties properties, Message message, Task declared, KnownTopic? published, CancellationToken cancellationToken)
     {
-        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
-        var now = DateTimeOffset.UtcNow;
-        var delay = message.DeliverAfter is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
-        if (delay > Names.MaxDelay)
-        {
-            throw new PublishException(topic, Scheme, $"DeliverAfter = {delay} of message {message.Id} is too long: allowed is up to {Names.MaxDelay}.");
-        }
-
-        DateTimeOffset? expiresAt = message.TimeToLive is { } ttl ? now + delay + ttl : null;
-        string exchange, routingKey;
-        BasicProperties properties;
-        if (delay > TimeSpan.Zero)
-        {
-            // Through the topic's TTL queue of the delay's bucket, which dead-letters into the topic's exchange.
-            var bucket = Names.Bucket(delay);
-            routingKey = Names.DelayQueue(topic, bucket);
-            exchange = string.Empty;
-            await EnsureDelayQueueAsync(topic, routingKey, bucket, cancellationToken).ConfigureAwait(false);
-            properties = MessageMapping.ToProperties(message, now, keyInHeader: true, 1, expiration: null, expiresAt);
-        }
-        else
-        {
-            exchange = topic;
-            routingKey = MessageMapping.RoutingKeyOf(message);
-            properties = MessageMapping.ToProperties(message, now, keyInHeader: false, 1, message.TimeToLive, expiresAt);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.PublishTimeout);
+        // Without a caller's token, every publish of the same second shares one timeout token: no timer per publish.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        linked?.CancelAfter(_settings.PublishTimeout);
+        var token = linked?.Token ?? _timeout.Token(_settings.PublishTimeout);
         try
         {
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, message.Body, timeout.Token).ConfigureAwait(false);
+            await declared.ConfigureAwait(false);
+            var channel = Volatile.Read(ref _publishChannel) is { IsOpen: true } open ? open : await PublishChannelAsync(token).ConfigureAwait(false);
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, message.Body, token).ConfigureAwait(false);
+            if (published is not null)
+            {
+                Interlocked.Increment(ref published.Published);
+            }
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new PublishException(topic, Scheme, $"RabbitMQ did not confirm message {message.Id} within {_settings.PublishTimeout}; it may or may not have been stored.", e);
         }
+        catch (Exception e) when (e is not OmnibusException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new PublishException(topic, Scheme, $"Publishing message {message.Id} to '{topic}' was not confirmed by RabbitMQ: {e.Message}", e);
+        }
     }
 
     private async ValueTask<IChannel> PublishChannelAsync(CancellationToken cancellationToken)
     {
-        var channel = Volatile.Read(ref _publishChannel);
-        if (channel is { IsOpen: true })
-        {
-            return channel;
-        }
-
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -132,8 +117,7 @@ internal sealed partial class RabbitMqDriver
             {
                 var old = _publishChannel;
                 _publishChannel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                    cancellationToken).ConfigureAwait(false);
+                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
                 if (old is not null)
                 {
                     await old.DisposeAsync().ConfigureAwait(false);
@@ -148,49 +132,65 @@ internal sealed partial class RabbitMqDriver
         }
     }
 
-    private Task EnsureExchangeAsync(string topic, CancellationToken cancellationToken) =>
-        DeclareOnceAsync(topic, ch => ch.ExchangeDeclareAsync(topic, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken), cancellationToken);
+    private async Task EnsureExchangeAsync(string topic, KnownTopic known, CancellationToken cancellationToken)
+    {
+        await DeclareAsync(ch => ch.ExchangeDeclareAsync(topic, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        known.Declared = true;
+    }
 
-    private Task EnsureDelayQueueAsync(string topic, string queue, long bucketMs, CancellationToken cancellationToken) =>
-        DeclareOnceAsync(queue, async ch =>
-        {
-            var arguments = new Dictionary<string, object?>
-            {
-                ["x-message-ttl"] = bucketMs,
-                ["x-dead-letter-exchange"] = topic,
-            };
-            await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+    /// <summary>A durable queue whose messages expire after <paramref name="ttlMs"/> into the given dead-letter exchange (and routing key).</summary>
+    private Task EnsureTtlQueueAsync(string queue, long ttlMs, string deadLetterExchange, string? deadLetterRoutingKey, CancellationToken cancellationToken)
+    {
+        return _ttlQueues.TryGetValue(queue, out var declared) && declared ? Task.CompletedTask : DeclareQueueAsync();
 
-    private Task EnsureRetryBucketAsync(string name, long bucketMs, CancellationToken cancellationToken) =>
-        DeclareOnceAsync(name, async ch =>
+        async Task DeclareQueueAsync()
         {
-            // Fanout keeps the routing key (the group's queue), which the default exchange then routes by on expiry.
-            var arguments = new Dictionary<string, object?>
+            var arguments = new Dictionary<string, object?> { ["x-message-ttl"] = ttlMs, ["x-dead-letter-exchange"] = deadLetterExchange };
+            if (deadLetterRoutingKey is not null)
             {
-                ["x-message-ttl"] = bucketMs,
-                ["x-dead-letter-exchange"] = string.Empty,
-            };
-            await ch.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await ch.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await ch.QueueBindAsync(name, name, string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+                arguments["x-dead-letter-routing-key"] = deadLetterRoutingKey;
+            }
+
+            await DeclareAsync(ch => ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+            _ttlQueues[queue] = true;
+        }
+    }
 
     /// <summary>Declares on a short-lived channel, so a refused declaration never closes the publish channel.</summary>
-    private async Task DeclareOnceAsync(string name, Func<IChannel, Task> declare, CancellationToken cancellationToken)
+    private async Task DeclareAsync(Func<IChannel, Task> declare, CancellationToken cancellationToken)
     {
-        if (_declared.ContainsKey(name))
-        {
-            return;
-        }
-
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (channel.ConfigureAwait(false))
         {
             await declare(channel).ConfigureAwait(false);
         }
+    }
 
-        _declared.TryAdd(name, 0);
+    /// <summary>
+    /// Timeout tokens shared by the publishes that start within one second: each is cancelled between the timeout and the
+    /// timeout plus one second after its publish started. A linked token source with its own timer per publish was a
+    /// measurable share of a publish's cost (the timer queue's lock, two allocations, the client's wait wrapper). Thread-safe.
+    /// </summary>
+    private sealed class PublishTimeout
+    {
+        private static readonly TimeSpan Granularity = TimeSpan.FromSeconds(1);
+        private Slot? _slot;
+
+        public CancellationToken Token(TimeSpan timeout)
+        {
+            var now = Environment.TickCount64;
+            var slot = Volatile.Read(ref _slot);
+            if (slot is null || now >= slot.NewPublishesUntil)
+            {
+                // Never disposed: once its timer fired nothing references it, and racing threads may each make one.
+                slot = new Slot(new CancellationTokenSource(timeout + Granularity), now + (long)Granularity.TotalMilliseconds);
+                Volatile.Write(ref _slot, slot);
+            }
+
+            return slot.Source.Token;
+        }
+
+        private sealed record Slot(CancellationTokenSource Source, long NewPublishesUntil);
     }
 }

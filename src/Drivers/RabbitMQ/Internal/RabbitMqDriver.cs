@@ -6,25 +6,24 @@ using RabbitMQ.Client.Events;
 namespace Omnibus.Drivers.RabbitMQ.Internal;
 
 /// <summary>
-/// The <c>amqp://</c> driver: one connection with automatic recovery (connection, channels, topology and consumers
-/// come back after a broker restart), one publisher-confirm channel shared by every publish, one channel per consumer.
+/// The <c>amqp://</c> driver: one connection that the client recovers after a broker outage (every
+/// <c>reconnectDelay</c>), publisher-confirm channels shared by every publish, one channel per consumer. A consumer
+/// whose channel went down ends its source and the core opens a new one (with its own backoff), so the client
+/// recovers no consumer or topology itself.
 /// </summary>
-internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
+internal sealed partial class RabbitMqDriver : IBrokerDriver
 {
     private readonly RabbitMqSettings _settings;
-    private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly ConcurrentDictionary<string, byte> _declared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RabbitMqConsumer, byte> _consumers = new();
     private IConnection? _connection;
-    private IChannel? _publishChannel;
-    private int _epoch;
     private int _disposed;
 
     public RabbitMqDriver(RabbitMqSettings settings, ILogger logger)
     {
         _settings = settings;
-        _logger = logger;
+        _management = settings.CreateManagementApi();
+        Logger = logger;
     }
 
     public string Scheme => _settings.Scheme;
@@ -36,59 +35,38 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
         Persistent = true,
         DelayedDelivery = true,
         TimeToLive = true,
-        NativeDeadLetter = false,
-        ExactlyOnce = false,
-        BatchPublish = false,
-        Replay = false,
     };
 
-    /// <summary>Changes whenever the connection goes down: delivery tags of an older epoch are void.</summary>
-    internal int Epoch => Volatile.Read(ref _epoch);
+    internal ILogger Logger { get; }
 
-    internal ILogger Logger => _logger;
-
-    public async ValueTask<IDeliverySource> OpenAsync(SubscriptionOptions options, CancellationToken cancellationToken)
+    public async ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        var prefetch = _settings.Prefetch ?? spec.Prefetch;
+        if (spec.Batch && prefetch < spec.Options.Batch.MaxSize)
+        {
+            // RabbitMQ never sends more than the prefetch unacknowledged: a batch could only ever fill on its timer.
+            throw new OmnibusConfigurationException("prefetch", $"Option 'prefetch' = '{prefetch}' of the {Scheme}:// driver is smaller than Batch.MaxSize = {spec.Options.Batch.MaxSize} of the batch subscription to '{spec.Topic}': allowed is at least Batch.MaxSize, or no prefetch option.");
+        }
+
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var queue = Names.GroupQueue(options.Topic, options.Group);
+        var queue = Names.GroupQueue(spec.Topic, spec.Group);
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var consumer = new RabbitMqConsumer(this, channel, spec, prefetch);
         try
         {
-            await channel.ExchangeDeclareAsync(options.Topic, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.ExchangeDeclareAsync(spec.Topic, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await channel.QueueBindAsync(queue, options.Topic, "#", cancellationToken: cancellationToken).ConfigureAwait(false);
-            _declared.TryAdd(options.Topic, 0);
-            var consumer = new RabbitMqConsumer(this, channel, options.Topic, queue, Prefetch(options));
-            await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
+            await channel.QueueBindAsync(queue, spec.Topic, "#", cancellationToken: cancellationToken).ConfigureAwait(false);
+            Remember(spec.Topic, spec.Group).Declared = true;
             _consumers.TryAdd(consumer, 0);
-            return consumer;
+            await consumer.StartAsync(prefetch, cancellationToken).ConfigureAwait(false);
+            return consumer.Source;
         }
         catch
         {
-            await channel.DisposeAsync().ConfigureAwait(false);
+            await consumer.Source.DisposeAsync().ConfigureAwait(false);
             throw;
-        }
-    }
-
-    public async ValueTask<long?> GetBacklogAsync(string topic, string group, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed();
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (channel.ConfigureAwait(false))
-        {
-            try
-            {
-                // Ready messages only: RabbitMQ does not report unacknowledged ones through queue.declare.
-                var ok = await channel.QueueDeclarePassiveAsync(Names.GroupQueue(topic, group), cancellationToken).ConfigureAwait(false);
-                return ok.MessageCount;
-            }
-            catch (global::RabbitMQ.Client.Exceptions.OperationInterruptedException e)
-            {
-                Log.BacklogUnavailable(_logger, topic, group, e.Message);
-                return null;
-            }
         }
     }
 
@@ -101,7 +79,7 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
 
         foreach (var consumer in _consumers.Keys)
         {
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await consumer.Source.DisposeAsync().ConfigureAwait(false);
         }
 
         await _connectLock.WaitAsync().ConfigureAwait(false);
@@ -121,7 +99,7 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
                 catch (Exception e) when (e is global::RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException)
                 {
                     // Closing while the broker is away: there is nothing left to close politely.
-                    Log.ConnectionLost(_logger, e.Message);
+                    Log.ConnectionLost(Logger, e.Message);
                 }
 
                 await _connection.DisposeAsync().ConfigureAwait(false);
@@ -131,51 +109,11 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
         {
             _connectLock.Release();
         }
-    }
 
-    /// <summary>Whether <paramref name="queue"/> exists; null when that cannot be told now (connection down).</summary>
-    internal async Task<bool?> QueueExistsAsync(string queue)
-    {
-        var connection = Volatile.Read(ref _connection);
-        if (connection is null || !connection.IsOpen || Volatile.Read(ref _disposed) == 1)
-        {
-            return null;
-        }
-
-        try
-        {
-            var channel = await connection.CreateChannelAsync().ConfigureAwait(false);
-            await using (channel.ConfigureAwait(false))
-            {
-                await channel.QueueDeclarePassiveAsync(queue).ConfigureAwait(false);
-                return true;
-            }
-        }
-        catch (global::RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return false;
-        }
-        catch (Exception e) when (e is global::RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or OperationCanceledException or TimeoutException)
-        {
-            Log.QueueCheckFailed(_logger, queue, e.Message);
-            return null;
-        }
+        _management?.Dispose();
     }
 
     internal void Forget(RabbitMqConsumer consumer) => _consumers.TryRemove(consumer, out _);
-
-    private int Prefetch(SubscriptionOptions options)
-    {
-        if (_settings.Prefetch > 0)
-        {
-            return _settings.Prefetch;
-        }
-
-        // Batch subscriptions need room for whole batches; the runner does not tell a batch subscription apart, so
-        // customised batch options are the signal.
-        long prefetch = options.Batch == BatchOptions.Default ? options.Concurrency : (long)options.Concurrency * options.Batch.MaxSize;
-        return (int)Math.Clamp(prefetch, 1, ushort.MaxValue);
-    }
 
     private async ValueTask<IConnection> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -206,10 +144,9 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
 
     private Task OnShutdownAsync(object sender, ShutdownEventArgs e)
     {
-        Interlocked.Increment(ref _epoch);
         if (Volatile.Read(ref _disposed) == 0)
         {
-            Log.ConnectionLost(_logger, e.ReplyText);
+            Log.ConnectionLost(Logger, e.ReplyText);
         }
 
         return Task.CompletedTask;
@@ -217,7 +154,18 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver, IBacklogSource
 
     private Task OnRecoveredAsync(object sender, AsyncEventArgs e)
     {
-        Log.ConnectionRecovered(_logger);
+        // The node may have come back without what was declared (a new data directory): declare again on use.
+        foreach (var topic in _topics.Values)
+        {
+            topic.Declared = false;
+        }
+
+        foreach (var queue in _ttlQueues.Keys)
+        {
+            _ttlQueues[queue] = false;
+        }
+
+        Log.ConnectionRecovered(Logger);
         return Task.CompletedTask;
     }
 

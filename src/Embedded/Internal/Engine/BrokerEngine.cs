@@ -7,7 +7,9 @@ namespace Omnibus.Embedded.Internal.Engine;
 /// <summary>
 /// The embedded broker for one data directory, shared by every connection of the process to it (reference
 /// counted) and locked against other processes. Owns the topics, a <see cref="JournalFlusher"/> that makes group
-/// journals durable, and a maintenance timer (visibility timeouts, retention, checkpoints). Thread-safe.
+/// journals durable, and a maintenance timer (visibility timeouts, retention, checkpoints). A failure of the flusher
+/// stops the engine (<see cref="Fault"/>): from then on publishes, settlements and reads fail with it as the cause,
+/// until every connection has closed and the directory is opened again. Thread-safe.
 /// </summary>
 internal sealed class BrokerEngine
 {
@@ -19,6 +21,7 @@ internal sealed class BrokerEngine
     private readonly JournalFlusher _flusher;
     private int _references;
     private int _ticks;
+    private Exception? _fault;
 
     private BrokerEngine(EmbeddedSettings settings, ILoggerFactory loggerFactory)
     {
@@ -41,7 +44,7 @@ internal sealed class BrokerEngine
             throw;
         }
 
-        _flusher = new JournalFlusher(settings, FlushAllJournals);
+        _flusher = new JournalFlusher(settings, FlushAllJournals, Stop);
         _maintenance = new Timer(_ => Maintain(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         EngineLog.Opened(Logger, settings.DataDirectory, _topics.Count, settings.Qos, settings.Flush.ToString());
     }
@@ -54,6 +57,37 @@ internal sealed class BrokerEngine
 
     public IEnumerable<EngineTopic> Topics => _topics.Values;
 
+    /// <summary>What stopped the engine (its journal flusher failed), or null while it works.</summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
+    /// <summary>The journal flusher, for the fault-injection seam of the tests.</summary>
+    internal JournalFlusher Flusher => _flusher;
+
+    /// <summary>The engine open for <paramref name="dataDirectory"/> in this process, or null; lets tests reach its seams.</summary>
+    internal static BrokerEngine? FindOpen(string dataDirectory)
+    {
+        lock (Open)
+        {
+            return Open.GetValueOrDefault(Path.GetFullPath(dataDirectory));
+        }
+    }
+
+    /// <summary>
+    /// Fails at connect, before any I/O, when the settings' data directory is already open in this process with other
+    /// storage settings (the same check <see cref="Acquire"/> makes when the engine is first used).
+    /// </summary>
+    /// <exception cref="OmnibusConfigurationException">It is open with other storage settings.</exception>
+    public static void CheckCompatible(EmbeddedSettings settings)
+    {
+        lock (Open)
+        {
+            if (Open.TryGetValue(settings.DataDirectory, out var engine) && engine.Settings.EngineShape != settings.EngineShape)
+            {
+                throw Incompatible(settings);
+            }
+        }
+    }
+
     /// <summary>The engine for the settings' data directory, opened on first use.</summary>
     /// <exception cref="OmnibusConfigurationException">It is open with other storage settings, or another process holds it.</exception>
     public static BrokerEngine Acquire(EmbeddedSettings settings, ILoggerFactory loggerFactory)
@@ -64,7 +98,7 @@ internal sealed class BrokerEngine
             {
                 if (engine.Settings.EngineShape != settings.EngineShape)
                 {
-                    throw new OmnibusConfigurationException("connection string", $"The embedded broker at '{settings.DataDirectory}' is already open in this process with other options; every connection to one data directory must use the same options except qos.");
+                    throw Incompatible(settings);
                 }
             }
             else
@@ -77,6 +111,9 @@ internal sealed class BrokerEngine
             return engine;
         }
     }
+
+    private static OmnibusConfigurationException Incompatible(EmbeddedSettings settings) =>
+        new("connection string", $"The embedded broker at '{settings.DataDirectory}' is already open in this process with other options; every connection to one data directory must use the same options except qos.");
 
     /// <summary>Drops one reference; the last one closes the engine (checkpointing every group) and unlocks the directory.</summary>
     public async ValueTask ReleaseAsync()
@@ -136,26 +173,50 @@ internal sealed class BrokerEngine
     /// <summary>An acknowledgement waits for the journals to be durable (qos 2): flush once acknowledgements pause.</summary>
     public void JournalAwaited() => _flusher.Awaited();
 
+    /// <summary>The error for an operation refused because the engine stopped (null while it works); a new one per call.</summary>
+    public StorageException? StoppedError() =>
+        Fault is { } cause ? StorageException.EngineStopped(Settings.DataDirectory, cause) : null;
+
     private void FlushAllJournals()
     {
+        // A failing journal ends the flush (and the flusher): carrying on would acknowledge later settlements as
+        // durable while earlier ones were lost.
         foreach (var topic in _topics.Values)
         {
             foreach (var group in topic.LoadedGroups)
             {
-                try
-                {
-                    group.FlushJournal();
-                }
-                catch (IOException e)
-                {
-                    EngineLog.MaintenanceFailed(Logger, e, Settings.DataDirectory);
-                }
+                group.FlushJournal();
+            }
+        }
+    }
+
+    /// <summary>The journal flusher failed with <paramref name="cause"/>: stop, fail whatever waits for a flush, and say so once.</summary>
+    private void Stop(Exception cause)
+    {
+        if (Interlocked.CompareExchange(ref _fault, cause, null) is not null)
+        {
+            return;
+        }
+
+        // Said before anyone waiting hears it, so the log tells the story in order.
+        EngineLog.Stopped(Logger, cause, Settings.DataDirectory);
+        foreach (var topic in _topics.Values)
+        {
+            foreach (var group in topic.LoadedGroups)
+            {
+                group.Stopped(StorageException.EngineStopped(Settings.DataDirectory, cause));
             }
         }
     }
 
     private void Maintain()
     {
+        if (Fault is not null)
+        {
+            // Stopped: nothing is settled or redelivered any more, and checkpoints wait for the close.
+            return;
+        }
+
         try
         {
             var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -183,7 +244,7 @@ internal sealed class BrokerEngine
                 }
             }
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or StorageException or InvalidOperationException)
         {
             EngineLog.MaintenanceFailed(Logger, e, Settings.DataDirectory);
         }

@@ -25,7 +25,7 @@ internal sealed partial class ConsumerGroup
     private bool TryReadLocked(EmbeddedConsumer consumer, out EmbeddedDelivery? delivery)
     {
         delivery = null;
-        if (consumer.IsClosed)
+        if (consumer.IsClosed || _topic.Engine.Fault is not null)
         {
             return false;
         }
@@ -70,6 +70,13 @@ internal sealed partial class ConsumerGroup
                 if (consumer.IsClosed)
                 {
                     return false;
+                }
+
+                // Checked under the lock that the engine's stop takes to wake waiters, so no waiter misses it. A
+                // stopped engine hands nothing out: it could not settle it (not even at qos 0, where handing out settles).
+                if (_topic.Engine.StoppedError() is { } stopped)
+                {
+                    throw stopped;
                 }
 
                 if (HasDeliverableLocked())

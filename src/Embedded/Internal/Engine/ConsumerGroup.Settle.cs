@@ -1,11 +1,21 @@
+using Omnibus.Embedded.Internal.Storage;
+
 namespace Omnibus.Embedded.Internal.Engine;
 
 /// <summary>Acknowledgements, rejections and consumers leaving.</summary>
 internal sealed partial class ConsumerGroup
 {
-    /// <summary>Settles a delivery for good. Stale tokens (the delivery was already redelivered elsewhere) do nothing.</summary>
+    /// <summary>
+    /// Settles a delivery for good. Stale tokens (the delivery was already redelivered elsewhere) do nothing. Fails,
+    /// settling nothing, once the engine stopped.
+    /// </summary>
     public Task AckAsync(EmbeddedDelivery delivery)
     {
+        if (_topic.Engine.StoppedError() is { } stopped)
+        {
+            return Task.FromException(stopped);
+        }
+
         lock (_lock)
         {
             var key = (delivery.Partition, delivery.Offset);
@@ -34,9 +44,17 @@ internal sealed partial class ConsumerGroup
         return flushed;
     }
 
-    /// <summary>Puts a delivery back, to be handed out again after <paramref name="delay"/>, with its attempt count kept.</summary>
+    /// <summary>
+    /// Puts a delivery back, to be handed out again after <paramref name="delay"/>, with its attempt count kept.
+    /// </summary>
+    /// <exception cref="StorageException">The engine stopped; nothing was changed.</exception>
     public void Nack(EmbeddedDelivery delivery, TimeSpan delay)
     {
+        if (_topic.Engine.StoppedError() is { } stopped)
+        {
+            throw stopped;
+        }
+
         lock (_lock)
         {
             var key = (delivery.Partition, delivery.Offset);

@@ -241,6 +241,13 @@ internal sealed partial class ConsumerGroup : IDisposable
         }
     }
 
+    /// <summary>The engine stopped: acknowledgements waiting for a flush fail with <paramref name="error"/>, and waiting consumers wake to hear it.</summary>
+    public void Stopped(Exception error)
+    {
+        _store.Fail(error);
+        PulseAll();
+    }
+
     public void Dispose()
     {
         _delayTimer.Dispose();
@@ -250,7 +257,7 @@ internal sealed partial class ConsumerGroup : IDisposable
             {
                 _store.Checkpoint(_state);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or StorageException)
             {
                 // A full disk, say: the journal still holds every settlement, so nothing is lost by going on.
                 EngineLog.MaintenanceFailed(_log, e, _topic.Engine.Settings.DataDirectory);
@@ -261,7 +268,7 @@ internal sealed partial class ConsumerGroup : IDisposable
                 {
                     _store.Dispose();
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or StorageException)
                 {
                     // Settlements that could not be written are redelivered after a restart: at least once, never lost.
                     EngineLog.MaintenanceFailed(_log, e, _topic.Engine.Settings.DataDirectory);

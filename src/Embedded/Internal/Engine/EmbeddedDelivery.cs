@@ -1,4 +1,5 @@
 using Omnibus.Drivers;
+using Omnibus.Embedded.Internal.Storage;
 
 namespace Omnibus.Embedded.Internal.Engine;
 
@@ -36,7 +37,14 @@ internal sealed class EmbeddedDelivery : Delivery
 
     protected override ValueTask OnNackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken)
     {
-        _group.Nack(this, redeliverAfter);
-        return default;
+        try
+        {
+            _group.Nack(this, redeliverAfter);
+            return default;
+        }
+        catch (StorageException e)
+        {
+            return ValueTask.FromException(e);
+        }
     }
 }

@@ -35,6 +35,9 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdm
 
     public BrokerFeatures Features { get; }
 
+    /// <summary>Faulted once the shared engine stopped (its journal flusher failed); healthy before the engine is opened.</summary>
+    public BrokerHealth Health => Volatile.Read(ref _engine)?.Fault is { } cause ? BrokerHealth.Faulted(cause) : BrokerHealth.Healthy;
+
     public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken) =>
         Engine().Topic(topic).PublishAsync(message, _settings.Qos, cancellationToken);
 

@@ -73,7 +73,7 @@ internal sealed record EmbeddedSettings
         var retentionBytes = Table.GetInt64(cs, "retentionBytes");
         if (retentionBytes is > 0 and < MiB)
         {
-            throw Table.Find("retentionBytes")!.Invalid(retentionBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), cs.Scheme);
+            throw new OmnibusConfigurationException("retentionBytes", $"Option 'retentionBytes' = '{retentionBytes}' of the embedded:// driver is invalid: allowed is 0 (unlimited) or at least 1048576.");
         }
 
         return new EmbeddedSettings

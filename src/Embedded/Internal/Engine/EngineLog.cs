@@ -22,4 +22,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(2206, LogLevel.Error, "Embedded broker maintenance failed at {DataDirectory}")]
     public static partial void MaintenanceFailed(ILogger logger, Exception error, string dataDirectory);
+
+    [LoggerMessage(2207, LogLevel.Critical, "Embedded broker at {DataDirectory} stopped: its journal flusher failed; publishes, acknowledgements and reads fail until every connection closes and it is reopened")]
+    public static partial void Stopped(ILogger logger, Exception error, string dataDirectory);
 }

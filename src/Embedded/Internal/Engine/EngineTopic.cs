@@ -106,6 +106,12 @@ internal sealed class EngineTopic : IDisposable
 
     public ValueTask PublishAsync(Message message, int qos, CancellationToken cancellationToken)
     {
+        if (Engine.StoppedError() is { } stopped)
+        {
+            // A record stored now could never be settled: refuse it, with what stopped the engine as the cause.
+            return ValueTask.FromException(new PublishException(Name, "embedded", $"Publishing message {message.Id} to '{Name}' failed and it is not stored: {stopped.Message}", stopped.InnerException));
+        }
+
         var record = RecordCodec.ToRecord(Name, message, DateTimeOffset.UtcNow, Engine.Settings.MaxMessageBytes);
         var id = message.IdempotencyId ?? message.Id;
         if (qos == 2 && !Remember(id))
@@ -118,7 +124,7 @@ internal sealed class EngineTopic : IDisposable
         {
             position = Log.Append(record);
         }
-        catch (Exception e) when (e is IOException or ArgumentException or ObjectDisposedException)
+        catch (Exception e) when (e is StorageException or IOException or ArgumentException or ObjectDisposedException)
         {
             Forget(qos, id);
             throw Failed(message, e);
@@ -158,7 +164,7 @@ internal sealed class EngineTopic : IDisposable
         {
             await durable.ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is StorageException or IOException)
         {
             Forget(qos, id);
             throw Failed(message, e);

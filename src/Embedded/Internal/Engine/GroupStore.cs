@@ -24,6 +24,7 @@ internal sealed class GroupStore : IDisposable
     private byte[] _pending = new byte[RecordSize * 256];
     private int _pendingLength;
     private TaskCompletionSource? _flushed;
+    private Exception? _failure;
 
     private GroupStore(string directory, FileStream journal, bool sync)
     {
@@ -71,13 +72,32 @@ internal sealed class GroupStore : IDisposable
 
     public void AppendAttempts(int partition, long offset, int attempts) => Append(AttemptsKind, partition, offset, attempts);
 
-    /// <summary>Completes once everything appended before the call is durable.</summary>
+    /// <summary>Completes once everything appended before the call is durable; fails once <see cref="Fail"/> was called.</summary>
     public Task WaitFlushedAsync()
     {
         lock (_lock)
         {
-            return _pendingLength == 0 ? Task.CompletedTask : (_flushed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return _pendingLength == 0 ? Task.CompletedTask
+                : _failure is { } failure ? Task.FromException(failure)
+                : (_flushed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
+    }
+
+    /// <summary>
+    /// Nothing will flush this store any more (the engine stopped): fails every wait for a flush, now and later, with
+    /// <paramref name="error"/>, so no acknowledgement waits for a flush that never comes.
+    /// </summary>
+    public void Fail(Exception error)
+    {
+        TaskCompletionSource? waiters;
+        lock (_lock)
+        {
+            _failure ??= error;
+            waiters = _flushed;
+            _flushed = null;
+        }
+
+        waiters?.TrySetException(error);
     }
 
     /// <summary>Writes and syncs what was appended.</summary>
@@ -109,6 +129,12 @@ internal sealed class GroupStore : IDisposable
             }
 
             waiters?.TrySetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var failure = StorageException.JournalWriteFailure(Path.Combine(_directory, "journal"), e);
+            waiters?.TrySetException(failure);
+            throw failure;
         }
         catch (Exception e)
         {

@@ -8,7 +8,9 @@ namespace Omnibus.Embedded.Internal.Engine;
 /// under flush=every-write, and sooner once an acknowledgement waits for it (qos 2) and appends have paused, because
 /// waiting longer would batch nothing more and only hold every waiting acknowledgement (the subscription runner
 /// keeps at most 1024 pending). A thread of its own, like the log's writer: its fsyncs block, and a timer
-/// continuation on a busy thread pool queued behind the very work that waited for it. Thread-safe.
+/// continuation on a busy thread pool queued behind the very work that waited for it. Any failure of a flush (I/O or
+/// not) ends the thread and is handed to the engine, which stops: a flusher that died quietly left acknowledgements
+/// waiting for good and settlements unsaved until close. Thread-safe.
 /// </summary>
 internal sealed class JournalFlusher
 {
@@ -17,6 +19,7 @@ internal sealed class JournalFlusher
 
     private readonly object _gate = new();
     private readonly Action _flushAll;
+    private readonly Action<Exception> _failed;
     private readonly TimeSpan _interval;
     private readonly bool _immediate;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,13 +28,23 @@ internal sealed class JournalFlusher
     private volatile bool _awaited;
     private bool _stopping;
 
-    public JournalFlusher(EmbeddedSettings settings, Action flushAll)
+    /// <param name="settings">The flush policy and interval.</param>
+    /// <param name="flushAll">Flushes every journal; runs on the flusher's thread.</param>
+    /// <param name="failed">Told, once, what a flush threw; the thread has stopped flushing by then.</param>
+    public JournalFlusher(EmbeddedSettings settings, Action flushAll, Action<Exception> failed)
     {
         _flushAll = flushAll;
+        _failed = failed;
         _interval = settings.FlushInterval;
         _immediate = settings.Flush == FlushPolicy.EveryWrite;
         new Thread(Run, 256 * 1024) { IsBackground = true, Name = "omnibus-journal-flusher" }.Start();
     }
+
+    /// <summary>
+    /// Test seam (fault injection): runs on the flusher's thread before each flush, and what it throws counts as that
+    /// flush failing. Null in production.
+    /// </summary>
+    internal Action? BeforeFlush { get; set; }
 
     /// <summary>A journal has unflushed appends. Called on every settlement, so it takes the lock only when idle.</summary>
     public void Dirty()
@@ -64,7 +77,7 @@ internal sealed class JournalFlusher
         }
     }
 
-    /// <summary>Stops the thread after a last flush; completes when it has exited (with its failure, if it failed).</summary>
+    /// <summary>Stops the thread after a last flush; completes when it has exited (a failure went to the engine, not here).</summary>
     public Task StopAsync()
     {
         lock (_gate)
@@ -84,16 +97,20 @@ internal sealed class JournalFlusher
             {
                 // Cleared first: an acknowledgement that waits from here on is in this flush or sets it again.
                 _awaited = false;
+                BeforeFlush?.Invoke();
                 _flushAll();
             }
 
             _flushAll();
-            _exited.TrySetResult();
         }
         catch (Exception e)
         {
-            // The engine's close reports it, as it did when the flusher was a task.
-            _exited.TrySetException(e);
+            // Every exception, not only I/O: whatever stopped this thread stops the engine, which says so at once.
+            _failed(e);
+        }
+        finally
+        {
+            _exited.TrySetResult();
         }
     }
 

@@ -12,6 +12,9 @@ internal enum StorageErrorKind
     /// <summary>An earlier write failure stopped the log; it accepts no writes until reopened.</summary>
     LogStopped,
 
+    /// <summary>The embedded engine stopped after its journal flusher failed; nothing is published or settled until it is reopened.</summary>
+    EngineStopped,
+
     /// <summary>A stored record failed validation when read.</summary>
     Corruption,
 

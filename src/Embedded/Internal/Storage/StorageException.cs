@@ -2,9 +2,10 @@ namespace Omnibus.Embedded.Internal.Storage;
 
 /// <summary>
 /// The one exception type of the storage layer. <see cref="Kind"/> says what happened, <see cref="Path"/>
-/// names the file or directory, and the offsets say which records are affected.
+/// names the file or directory, and the offsets say which records are affected. An <see cref="OmnibusException"/>,
+/// so callers catch it with everything else the library throws; the I/O error behind it is the inner exception.
 /// </summary>
-internal sealed class StorageException : IOException
+internal sealed class StorageException : OmnibusException
 {
     private StorageException(StorageErrorKind kind, string path, string message, Exception? innerException)
         : base(message, innerException)
@@ -68,6 +69,23 @@ internal sealed class StorageException : IOException
             Offset = firstOffset,
         };
     }
+
+    /// <summary>Writing or syncing the consumer-group journal <paramref name="journalPath"/> failed: the settlements in it are not durable.</summary>
+    public static StorageException JournalWriteFailure(string journalPath, Exception cause)
+    {
+        var diskFull = IsDiskFull(cause);
+        return new StorageException(
+            diskFull ? StorageErrorKind.DiskFull : StorageErrorKind.WriteFailed,
+            journalPath,
+            $"Writing the consumer-group journal '{journalPath}' failed: {(diskFull ? "the disk is full" : cause.Message)}. The acknowledgements waiting for it are not durable and may be redelivered after a restart.",
+            cause);
+    }
+
+    /// <summary>A publish, settlement or read on an engine that its journal flusher's failure (<paramref name="cause"/>) stopped.</summary>
+    public static StorageException EngineStopped(string dataDirectory, Exception cause) =>
+        new(StorageErrorKind.EngineStopped, dataDirectory,
+            $"The embedded broker at '{dataDirectory}' stopped after its journal flusher failed; close every connection to it and reopen it once the cause is fixed. Cause: {cause.Message}",
+            cause);
 
     /// <summary>An append or wait on a log that an earlier write failure stopped.</summary>
     public static StorageException Stopped(string directory, StorageException cause) =>

@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Omnibus.Server.Http.Tests;
+namespace Omnibus.Conformance;
 
-/// <summary>Keeps every formatted log message, so a test can check what was (and was not) logged.</summary>
-internal sealed class CapturingLoggerFactory : ILoggerFactory, ILoggerProvider, ILogger
+/// <summary>
+/// Keeps every formatted log message as "event-id message", so a test can check what was (and was not) logged. Shared
+/// by the test projects that check logs. Thread-safe.
+/// </summary>
+public sealed class CapturingLoggerFactory : ILoggerFactory, ILoggerProvider, ILogger
 {
     private readonly ConcurrentQueue<string> _messages = new();
 
