@@ -1,7 +1,7 @@
-using Omnibus.Conformance;
 using Omnibus.Conformance.Xunit;
+using Xunit;
 
-namespace Omnibus.Drivers.Redis.Tests;
+namespace Omnibus.Conformance.Servers;
 
 /// <summary>
 /// The redis-server shared by the tests of the collection (no persistence), stopped at the end. When it cannot start,
@@ -45,11 +45,4 @@ public sealed class RedisServer : IAsyncLifetime
             throw _unavailable is ServerUnavailableException ? _unavailable : TestEnvironment.Unavailable("redis-server could not be started: " + _unavailable?.Message);
         }
     }
-}
-
-/// <summary>The shared server: one redis-server for the collection.</summary>
-[CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisServer>
-{
-    public const string Name = "redis";
 }

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Omnibus.Conformance;
 
-namespace Omnibus.Drivers.Redis.Tests;
+namespace Omnibus.Conformance.Servers;
 
 /// <summary>
 /// One redis-server on a free loopback port with its own data directory, started as a child process (so a test can
 /// SIGKILL it and start it again on the same directory). Without redis-server on the machine every test using it is
-/// skipped with the reason, or fails in CI (<see cref="TestEnvironment.Unavailable"/>).
+/// skipped with the reason, or fails in CI (<see cref="TestEnvironment.Unavailable"/>). Used by tests/Drivers.Redis.Tests and
+/// tests/Cli.Tests.
 /// </summary>
 public sealed class RedisProcess : IAsyncDisposable
 {
