@@ -49,7 +49,7 @@ public static class DeadLetter
         options.Validate();
         var source = options.DeadLetterTopic ?? topic + ".dlq";
         var max = options.Max;
-        if ((broker as Broker)?.Driver is IBrokerAdmin admin)
+        if (broker.Admin is { } admin)
         {
             // Only what waits now: a consumer that still fails would otherwise feed the replay its own dead letters forever.
             max = (int)Math.Min(max, await WaitingAsync(admin, source, options.Group, cancellationToken).ConfigureAwait(false));
@@ -78,7 +78,7 @@ public static class DeadLetter
             cancellationToken).ConfigureAwait(false);
         await using (subscription.ConfigureAwait(false))
         {
-            var backlog = (broker as Broker)?.Driver as IBacklogSource;
+            var backlog = broker.Backlog;
             while (Volatile.Read(ref replayed) < max)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
@@ -100,8 +100,7 @@ public static class DeadLetter
     /// <summary>Dead letters <paramref name="group"/> has not taken yet: its lag, or everything stored when it never ran.</summary>
     private static async Task<long> WaitingAsync(IBrokerAdmin admin, string deadLetterTopic, string group, CancellationToken cancellationToken)
     {
-        var groups = await admin.GetGroupsAsync(deadLetterTopic, cancellationToken).ConfigureAwait(false);
-        if (groups.FirstOrDefault(g => g.Group == group) is { } existing)
+        if (await admin.GetGroupAsync(deadLetterTopic, group, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             return existing.Lag;
         }

@@ -18,7 +18,7 @@ internal sealed class RabbitMqConsumer
 
     public RabbitMqConsumer(RabbitMqDriver driver, IChannel channel, ConsumerSpec spec, int prefetch)
     {
-        Driver = driver;
+        Owner = driver;
         _channel = channel;
         Topic = spec.Topic;
         Group = spec.Group;
@@ -26,7 +26,7 @@ internal sealed class RabbitMqConsumer
         Source = new DeliveryBuffer(prefetch, CloseAsync);
     }
 
-    public RabbitMqDriver Driver { get; }
+    public RabbitMqDriver Owner { get; }
 
     public string Topic { get; }
 
@@ -74,7 +74,7 @@ internal sealed class RabbitMqConsumer
         catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
         {
             // The channel went down meanwhile: the broker requeues the message, which settling would not prevent.
-            Log.SettleFailed(Driver.Logger, deliveryTag, Queue, e.Message);
+            Log.SettleFailed(Owner.Logger, deliveryTag, Queue, e.Message);
         }
     }
 
@@ -91,8 +91,8 @@ internal sealed class RabbitMqConsumer
     {
         if (Interlocked.Exchange(ref _lost, 1) == 0)
         {
-            Log.ConsumerLost(Driver.Logger, Queue, reason);
-            Source.Fail(new ConnectionLostException(Driver.Scheme, $"The consumer of RabbitMQ queue '{Queue}' was lost: {reason}."));
+            Log.ConsumerLost(Owner.Logger, Queue, reason);
+            Source.Fail(new ConnectionLostException(Owner.Scheme, $"The consumer of RabbitMQ queue '{Queue}' was lost: {reason}."));
         }
 
         return Task.CompletedTask;
@@ -101,14 +101,14 @@ internal sealed class RabbitMqConsumer
     private async ValueTask CloseAsync()
     {
         Volatile.Write(ref _lost, 1);
-        Driver.Forget(this);
+        Owner.Forget(this);
         try
         {
             await _channel.CloseAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
         {
-            Log.SettleFailed(Driver.Logger, 0, Queue, e.Message); // already down: the broker requeued everything
+            Log.SettleFailed(Owner.Logger, 0, Queue, e.Message); // already down: the broker requeued everything
         }
 
         await _channel.DisposeAsync().ConfigureAwait(false);

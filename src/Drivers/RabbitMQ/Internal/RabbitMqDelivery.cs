@@ -28,11 +28,11 @@ internal sealed class RabbitMqDelivery : Delivery
 
         try
         {
-            await _consumer.Driver.RepublishForRetryAsync(_consumer.Topic, _consumer.Group, Message, ExpiresAt, redeliverAfter, cancellationToken).ConfigureAwait(false);
+            await _consumer.Owner.RepublishForRetryAsync(_consumer.Topic, _consumer.Group, Message, ExpiresAt, redeliverAfter, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Log.RetryPublishFailed(_consumer.Driver.Logger, Message.Id, _consumer.Queue, e.Message);
+            Log.RetryPublishFailed(_consumer.Owner.Logger, Message.Id, _consumer.Queue, e.Message);
             await _consumer.SettleAsync(_deliveryTag, ack: false, cancellationToken).ConfigureAwait(false);
             return;
         }
