@@ -6,7 +6,7 @@ namespace Omnibus.Bench.Drivers;
 internal sealed record BenchSettings
 {
     private const string Usage =
-        "usage: --broker kafka|rabbitmq|nats|all [--messages N] [--runs R] [--window W] [--prefetch P] [--concurrency C] [--case publish|consume|all] [--kafka-extra &k=v]";
+        "usage: --broker kafka|rabbitmq|nats|redis|all [--messages N] [--runs R] [--window W] [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]";
 
     /// <summary>Kafka's mock cluster keeps at most 5 MiB per partition: a topic (4 partitions) holds this backlog safely.</summary>
     public const int KafkaMaxBacklog = 100_000;
@@ -16,6 +16,14 @@ internal sealed record BenchSettings
     public bool RabbitMq { get; init; } = true;
 
     public bool Nats { get; init; } = true;
+
+    public bool Redis { get; init; } = true;
+
+    /// <summary>Redis: the idle-to-first-message latency rounds after the throughput cases.</summary>
+    public bool Latency { get; init; } = true;
+
+    /// <summary>Redis: entries per XREADGROUP on the raw side and the driver's prefetch, the same on both sides.</summary>
+    public int RedisCount { get; init; } = 500;
 
     public bool Publish { get; init; } = true;
 
@@ -48,6 +56,9 @@ internal sealed record BenchSettings
     /// <summary>NATS JetStream: file storage without fsync, a few hundred thousand messages per second.</summary>
     public int NatsMessages => Messages ?? 100_000;
 
+    /// <summary>Redis without persistence: hundreds of thousands of messages per second.</summary>
+    public int RedisMessages => Messages ?? 200_000;
+
     public static BenchSettings Parse(string[] args)
     {
         var settings = new BenchSettings();
@@ -60,10 +71,11 @@ internal sealed record BenchSettings
                 case "--broker":
                     settings = Value() switch
                     {
-                        "kafka" => settings with { Kafka = true, RabbitMq = false, Nats = false },
-                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Nats = false },
-                        "nats" => settings with { Kafka = false, RabbitMq = false, Nats = true },
-                        "all" => settings with { Kafka = true, RabbitMq = true, Nats = true },
+                        "kafka" => settings with { Kafka = true, RabbitMq = false, Nats = false, Redis = false },
+                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Nats = false, Redis = false },
+                        "nats" => settings with { Kafka = false, RabbitMq = false, Nats = true, Redis = false },
+                        "redis" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = true },
+                        "all" => settings with { Kafka = true, RabbitMq = true, Nats = true, Redis = true },
                         var other => throw new ArgumentException($"Unknown broker '{other}'. {Usage}"),
                     };
                     break;
@@ -82,6 +94,8 @@ internal sealed record BenchSettings
                 case "--runs": settings = settings with { RunCount = Math.Max(1, Number()) }; break;
                 case "--window": settings = settings with { Window = Math.Max(1, Number()) }; break;
                 case "--prefetch": settings = settings with { Prefetch = Math.Clamp(Number(), 1, ushort.MaxValue) }; break;
+                case "--redis-count": settings = settings with { RedisCount = Math.Clamp(Number(), 1, ushort.MaxValue) }; break;
+                case "--no-latency": settings = settings with { Latency = false }; break;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'. {Usage}");
             }
         }
@@ -91,5 +105,5 @@ internal sealed record BenchSettings
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
+        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats " : "")}{(Redis ? "redis" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} redis-count={RedisCount} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
 }

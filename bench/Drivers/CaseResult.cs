@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Omnibus.Bench;
 
 namespace Omnibus.Bench.Drivers;
 
@@ -47,6 +48,13 @@ internal sealed record CaseResult(string Broker, string Case, string Settings, L
         text.AppendLine("|" + string.Join("|", widths.Select((w, i) => alignRight[i] ? new string('-', w + 1) + ":" : new string('-', w + 2))) + "|");
         rows.ForEach(Line);
         return text.ToString();
+    }
+
+    /// <summary>Records one run's sample and prints it.</summary>
+    public static void Report(int run, CaseResult result, string side, Sample sample, List<Sample> into)
+    {
+        into.Add(sample);
+        Console.WriteLine(Invariant($"{result.Broker.ToLowerInvariant()} {result.Case}, run {run}, {side}: {sample.MessagesPerSecond:#,0} msg/s ({sample.Seconds:0.00} s, {sample.CpuMicrosPerMessage:0.0} us CPU/msg, {sample.AllocatedBytesPerMessage:#,0} B allocated/msg, load {Machine.LoadAverage()})"));
     }
 
     public static string Number(double value) => value.ToString("#,0", CultureInfo.InvariantCulture);

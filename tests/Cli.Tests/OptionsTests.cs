@@ -20,7 +20,7 @@ public sealed class OptionsTests
     public async Task Options_AllSchemes_ListsEveryInstalledDriver()
     {
         var result = (await CliProcess.RunAsync("options")).Expect(0);
-        foreach (var scheme in new[] { "memory://", "embedded://", "omnibus://", "kafka://", "amqp://", "nats://" })
+        foreach (var scheme in new[] { "memory://", "embedded://", "omnibus://", "kafka://", "amqp://", "nats://", "redis://", "rediss://" })
         {
             Assert.Contains(scheme, result.Stdout, StringComparison.Ordinal);
         }

@@ -2,6 +2,7 @@
 # Installs what the integration tests need on a Debian machine, idempotently (a second run does nothing):
 #  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
 #  - nats-server 2.9 (the NATS tests start their own server with JetStream on loopback; the package's service is kept off);
+#  - redis-server and redis-cli (the Redis tests start their own servers on loopback; the package's service is kept off);
 #  - chromium (the server's dashboard is tested in headless Chromium).
 # Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
 # library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
@@ -12,14 +13,16 @@ set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2
   command -v nats-server >/dev/null 2>&1 || echo "prepare: nats-server is not installed and this is not root: NATS tests will skip (fail in CI)" >&2
+  dpkg -s redis-server >/dev/null 2>&1 || echo "prepare: redis-server is not installed and this is not root: Redis tests will skip (fail in CI)" >&2
   command -v chromium >/dev/null 2>&1 || echo "prepare: chromium is not installed and this is not root: dashboard tests will skip (fail in CI)" >&2
   exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 
-# Installs a server package without starting its system-wide service (policy-rc.d): the tests run their own.
+# Installs a server package without starting its system-wide service (policy-rc.d denies it): the tests run their own.
 install_server() {
+  dpkg -s "$1" >/dev/null 2>&1 && return 0
   apt-get update -qq
   local had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
   [ "$had_policy" -eq 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
@@ -28,8 +31,9 @@ install_server() {
   echo "prepare: $1 installed"
 }
 
-dpkg -s rabbitmq-server >/dev/null 2>&1 || install_server rabbitmq-server
+install_server rabbitmq-server # the RabbitMQ tests start their own node (tests/servers/rabbitmq.sh)
 command -v nats-server >/dev/null 2>&1 || install_server nats-server
+install_server redis-server    # the Redis tests start their own servers (redis-server --port P --dir D ...)
 
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
