@@ -134,8 +134,14 @@ public static class DeadLetter
 /// <summary>How <see cref="DeadLetter.ReplayAsync"/> reads the dead-letter topic.</summary>
 public sealed record DeadLetterReplayOptions
 {
+    /// <summary>
+    /// The group a replay reads as unless told otherwise. A driver whose new groups cannot start from Earliest (amqp://)
+    /// keeps every dead letter for this group, declared with the dead-letter topic.
+    /// </summary>
+    public const string DefaultGroup = "omnibus-replay";
+
     /// <summary>The consumer group the replay reads as; a later replay with the same group continues after this one.</summary>
-    public string Group { get; init; } = "omnibus-replay";
+    public string Group { get; init; } = DefaultGroup;
 
     /// <summary>The dead-letter topic to read; null means <c>&lt;topic&gt;.dlq</c>.</summary>
     public string? DeadLetterTopic { get; init; }

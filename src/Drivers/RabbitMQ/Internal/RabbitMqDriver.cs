@@ -158,6 +158,7 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
         foreach (var topic in _topics.Values)
         {
             topic.Declared = false;
+            topic.KeeperDeclared = false;
         }
 
         foreach (var queue in _ttlQueues.Keys)
