@@ -128,7 +128,18 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
             ThrowIfDisposed();
             if (_connection is null)
             {
-                var connection = await _settings.CreateFactory().CreateConnectionAsync(_settings.Endpoints, cancellationToken).ConfigureAwait(false);
+                IConnection connection;
+                try
+                {
+                    connection = await _settings.CreateFactory().CreateConnectionAsync(_settings.Endpoints, cancellationToken).ConfigureAwait(false);
+                }
+                catch (global::RabbitMQ.Client.Exceptions.BrokerUnreachableException e) when (_settings.Tls?.Refusal is { } refusal)
+                {
+                    // The client only says "none of the endpoints were reachable": say which certificate was refused, and why.
+                    var endpoints = string.Join(", ", _settings.Endpoints.Select(p => $"{p.HostName}:{p.Port}"));
+                    throw new OmnibusConfigurationException("tlsCaCertificate", $"The {Scheme}:// driver refused the TLS certificate of {endpoints}: {refusal}.", e);
+                }
+
                 connection.ConnectionShutdownAsync += OnShutdownAsync;
                 connection.RecoverySucceededAsync += OnRecoveredAsync;
                 Volatile.Write(ref _connection, connection);
