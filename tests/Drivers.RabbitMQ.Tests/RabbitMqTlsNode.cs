@@ -13,7 +13,7 @@ public sealed class RabbitMqTlsNode : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("omnibus-rabbit-tls-").FullName;
     private string? _unavailable;
 
-    public RabbitMqTlsNode() => Server = new RabbitMqServer(_dir);
+    public RabbitMqTlsNode() => Server = RabbitMqServer.WithTls(_dir);
 
     public RabbitMqServer Server { get; }
 

@@ -62,7 +62,7 @@ public static class DeadLetter
         var replayed = 0;
         var lastProgress = Environment.TickCount64;
         var subscription = await broker.SubscribeAsync(
-            new SubscriptionOptions(source, options.Group) { StartFrom = StartPosition.Earliest, Concurrency = 1, DeadLetterTopic = source + ".unreplayable" },
+            new SubscriptionOptions(source, options.Group) { StartFrom = StartPosition.Default, Concurrency = 1, DeadLetterTopic = source + ".unreplayable" },
             async (message, ct) =>
             {
                 if (Volatile.Read(ref replayed) >= max)

@@ -22,8 +22,8 @@ public sealed class RabbitMqServer : IAsyncLifetime
     {
     }
 
-    /// <summary>A node that also takes amqps on <see cref="TlsPort"/> with the ca.pem, server.pem and server.key of <paramref name="tlsDirectory"/>.</summary>
-    public RabbitMqServer(string? tlsDirectory)
+    // Private: xunit wants a single public constructor on a collection fixture.
+    private RabbitMqServer(string? tlsDirectory)
     {
         Port = FreePort(withDistributionPort: true);
         EpmdPort = FreePort(withDistributionPort: true, Port);
@@ -31,6 +31,9 @@ public sealed class RabbitMqServer : IAsyncLifetime
         TlsDirectory = tlsDirectory;
         TlsPort = tlsDirectory is null ? 0 : FreePort(withDistributionPort: false, Port, EpmdPort, ManagementPort, Port + 20000, EpmdPort + 20000);
     }
+
+    /// <summary>A node that also takes amqps on <see cref="TlsPort"/> with the ca.pem, server.pem and server.key of <paramref name="tlsDirectory"/>.</summary>
+    public static RabbitMqServer WithTls(string tlsDirectory) => new(tlsDirectory);
 
     /// <summary>Where the node takes amqps (127.0.0.1), or 0 without TLS.</summary>
     public int TlsPort { get; }
