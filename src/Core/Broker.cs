@@ -78,7 +78,7 @@ public sealed class Broker : IBroker
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfClosed();
         TopicName.Validate(topic, nameof(topic));
-        if (message.DeliverAfter is not null || message.TimeToLive is not null)
+        if (message.DeliverAfter is not null || message.TimeToLive is not null || message.HasHeaders)
         {
             CheckPublish(message);
         }
@@ -152,7 +152,7 @@ public sealed class Broker : IBroker
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfClosed();
         Check(options, batch);
-        return _driver.OpenAsync(new ConsumerSpec(options, batch), cancellationToken);
+        return _driver.OpenAsync(new ConsumerSpec(options, batch, _driver.DefaultStartFrom), cancellationToken);
     }
 
     /// <summary>Closes every subscription (draining each), then the driver. Idempotent.</summary>
@@ -183,7 +183,7 @@ public sealed class Broker : IBroker
             }
         }
 
-        var runner = new SubscriptionRunner(this, _driver, new ConsumerSpec(options, batchHandler is not null), handler, batchHandler, _options);
+        var runner = new SubscriptionRunner(this, _driver, new ConsumerSpec(options, batchHandler is not null, _driver.DefaultStartFrom), handler, batchHandler, _options);
         _subscriptions.TryAdd(runner, 0);
         try
         {
@@ -224,6 +224,11 @@ public sealed class Broker : IBroker
         if (message.TimeToLive is not null && !_driver.Features.TimeToLive)
         {
             throw FeatureNotSupportedException.For(_driver.Scheme, nameof(Message.TimeToLive), "this broker cannot expire a message; publish without TimeToLive.");
+        }
+
+        if (message.HasHeaders && message.Headers.TryGetValue(HeaderNames.Retain, out var retain) && !_driver.Features.RetainedMessages)
+        {
+            throw FeatureNotSupportedException.For(_driver.Scheme, $"header {HeaderNames.Retain} = '{retain}' of message {message.Id}", "this broker keeps no retained message for new groups (only embedded://, and omnibus:// on an embedded server, do); publish without the header.");
         }
     }
 

@@ -32,4 +32,10 @@ public sealed record BrokerFeatures
 
     /// <summary>A new group can start from messages published before it existed (<see cref="StartPosition.Earliest"/>).</summary>
     public bool Replay { get; init; }
+
+    /// <summary>
+    /// The broker keeps a topic's retained message (published with <see cref="HeaderNames.Retain"/> = <c>true</c>) for
+    /// every new group. Without it a publish carrying that header is refused.
+    /// </summary>
+    public bool RetainedMessages { get; init; }
 }

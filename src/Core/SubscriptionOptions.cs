@@ -33,8 +33,11 @@ public sealed record SubscriptionOptions
     /// <summary>Where messages go after the last failed attempt. Null: <c>&lt;topic&gt;.dlq</c>.</summary>
     public string? DeadLetterTopic { get; init; }
 
-    /// <summary>Where a group that does not exist yet starts. Default <see cref="StartPosition.Earliest"/>.</summary>
-    public StartPosition StartFrom { get; init; } = StartPosition.Earliest;
+    /// <summary>
+    /// Where a group that does not exist yet starts. Default <see cref="StartPosition.Default"/>: the driver's own
+    /// (Earliest, or Latest where new groups cannot start earlier, as on amqp://).
+    /// </summary>
+    public StartPosition StartFrom { get; init; } = StartPosition.Default;
 
     /// <summary>Whether messages with the same key are handled one at a time, in order. Default none.</summary>
     public MessageOrdering Ordering { get; init; } = MessageOrdering.None;
@@ -66,7 +69,7 @@ public sealed record SubscriptionOptions
 
         Require(Concurrency is >= 1 and <= 10_000, nameof(Concurrency), Concurrency, "from 1 to 10000");
         Require(MaxDeliveryAttempts is >= 1 and <= 1_000, nameof(MaxDeliveryAttempts), MaxDeliveryAttempts, "from 1 to 1000");
-        Require(Enum.IsDefined(StartFrom), nameof(StartFrom), StartFrom, "Earliest or Latest");
+        Require(Enum.IsDefined(StartFrom), nameof(StartFrom), StartFrom, "Earliest, Latest or Default");
         Require(Enum.IsDefined(Ordering), nameof(Ordering), Ordering, "None or ByKey");
         Require(DrainTimeout >= TimeSpan.Zero, nameof(DrainTimeout), DrainTimeout, "zero or more");
         Require(EffectiveDeadLetterTopic != Topic, nameof(DeadLetterTopic), DeadLetterTopic, "a topic other than the consumed one");
@@ -91,6 +94,12 @@ public enum StartPosition
 
     /// <summary>Only messages published after the group is created.</summary>
     Latest,
+
+    /// <summary>
+    /// The driver's default (<see cref="Drivers.IBrokerDriver.DefaultStartFrom"/>): <see cref="Earliest"/>, except on a
+    /// driver whose new groups cannot start earlier than their creation (amqp://), where it is <see cref="Latest"/>.
+    /// </summary>
+    Default,
 }
 
 /// <summary>Ordering guarantees of a subscription.</summary>

@@ -44,8 +44,8 @@ public sealed class BrokerTriggerAttribute : Attribute
     /// <summary>Where messages go after the last failed attempt. Null: the extension's dead-letter naming (<c>&lt;topic&gt;.dlq</c>).</summary>
     public string? DeadLetterTopic { get; set; }
 
-    /// <summary>Where a group that does not exist yet starts. Default <see cref="StartPosition.Earliest"/>.</summary>
-    public StartPosition StartFrom { get; set; } = StartPosition.Earliest;
+    /// <summary>Where a group that does not exist yet starts. Default <see cref="StartPosition.Default"/>: the driver's own (Earliest; Latest on amqp://).</summary>
+    public StartPosition StartFrom { get; set; } = StartPosition.Default;
 
     /// <summary>Whether messages with the same key run one at a time, in order. Default <see cref="Triggers.OrderBy.None"/>.</summary>
     public OrderBy OrderBy { get; set; } = OrderBy.None;

@@ -97,7 +97,8 @@ public sealed class RabbitMqManagementTests
         _server.Require();
         var topic = "mgmt-dlq-" + Guid.NewGuid().ToString("N")[..8];
         await using var worker = Broker.Connect(_server.ConnectionString);
-        // A group on <topic>.dlq keeps what is dead-lettered: an exchange without queues drops what it is sent.
+        // The dead letters wait in the replay group's queue, declared with them; a group of its own on <topic>.dlq holds
+        // a copy of each, which is not counted twice.
         await (await worker.OpenDeliveriesAsync(new SubscriptionOptions(topic + ".dlq", "keep"))).DisposeAsync();
         await using var sub = await worker.SubscribeAsync(new SubscriptionOptions(topic, "g") { MaxDeliveryAttempts = 1 }, (_, _) => throw new InvalidOperationException("rejected"));
         await worker.PublishAsync(topic, Message.FromString("a"));

@@ -7,6 +7,8 @@
 #        rabbitmq.sh stop DIR        stops the node and its epmd
 # Needs: apt-get install -y rabbitmq-server (Debian's package ships the management plugin). Without MANAGEMENT_PORT
 # the node is plugin-less ('[].') and boots in a few seconds; the plugin adds about a second.
+# With TLS_PORT and TLS_DIR in the environment (TLS_DIR holding ca.pem, server.pem and server.key, PEM) the node also
+# takes amqps on 127.0.0.1:TLS_PORT (no client certificate asked), and is ready only once that port is open too.
 set -u
 cmd=${1:?usage: rabbitmq.sh start|stop-node|stop DIR [AMQP_PORT EPMD_PORT [MANAGEMENT_PORT]]}
 dir=${2:?DIR missing}
@@ -73,11 +75,23 @@ EOF
     else
       echo '[].' > "$dir/enabled_plugins"
     fi
+    tls_port=${TLS_PORT:-}
+    if [ -n "$tls_port" ]; then
+      tls_dir=${TLS_DIR:?TLS_DIR missing: the directory with ca.pem, server.pem and server.key}
+      cat >> "$dir/rabbitmq.conf" <<EOF
+listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $tls_dir/ca.pem
+ssl_options.certfile = $tls_dir/server.pem
+ssl_options.keyfile = $tls_dir/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+EOF
+    fi
     node_env
     t0=$(date +%s%N)
     setsid $server > "$dir/log/stdout.log" 2>&1 < /dev/null & echo $! > "$dir/pid"
     for _ in $(seq 1 1200); do
-      if port_open "$3" && { [ -z "$management" ] || management_ready "$management"; }; then
+      if port_open "$3" && { [ -z "$management" ] || management_ready "$management"; } && { [ -z "$tls_port" ] || port_open "$tls_port"; }; then
         echo "ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"; exit 0
       fi
       kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "rabbitmq-server exited; last log lines:" >&2; tail -20 "$dir/log/stdout.log" >&2; exit 1; }

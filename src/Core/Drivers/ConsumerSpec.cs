@@ -6,12 +6,16 @@ namespace Omnibus.Drivers;
 /// </summary>
 public sealed record ConsumerSpec
 {
-    /// <summary>Creates the spec of a consumer of <paramref name="options"/>.</summary>
-    public ConsumerSpec(SubscriptionOptions options, bool batch)
+    /// <summary>
+    /// Creates the spec of a consumer of <paramref name="options"/>; <paramref name="defaultStartFrom"/> is what
+    /// <see cref="StartPosition.Default"/> means on the driver (<see cref="IBrokerDriver.DefaultStartFrom"/>).
+    /// </summary>
+    public ConsumerSpec(SubscriptionOptions options, bool batch, StartPosition defaultStartFrom = StartPosition.Earliest)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         Batch = batch;
+        StartFrom = options.StartFrom == StartPosition.Default ? defaultStartFrom : options.StartFrom;
         // Room for every handler slot plus one more round, so a handler never waits for a fetch; a batch subscription
         // needs whole batches for each of its concurrent handlers.
         var prefetch = batch ? (long)options.Concurrency * options.Batch.MaxSize : 2L * options.Concurrency;
@@ -30,8 +34,8 @@ public sealed record ConsumerSpec
     /// <summary>The consumer group to join.</summary>
     public string Group => Options.Group;
 
-    /// <summary>Where the group starts if it does not exist yet.</summary>
-    public StartPosition StartFrom => Options.StartFrom;
+    /// <summary>Where the group starts if it does not exist yet: Earliest or Latest (<see cref="StartPosition.Default"/> resolved).</summary>
+    public StartPosition StartFrom { get; }
 
     /// <summary>Whether the consumer feeds a batch handler.</summary>
     public bool Batch { get; }

@@ -41,4 +41,10 @@ public interface IBrokerDriver : IAsyncDisposable
     /// core opens a new one.
     /// </summary>
     ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What <see cref="StartPosition.Default"/> means on this driver, never <see cref="StartPosition.Default"/> itself:
+    /// <see cref="StartPosition.Earliest"/> unless the broker cannot start a new group before its creation.
+    /// </summary>
+    StartPosition DefaultStartFrom => StartPosition.Earliest;
 }

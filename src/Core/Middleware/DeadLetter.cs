@@ -62,7 +62,7 @@ public static class DeadLetter
         var replayed = 0;
         var lastProgress = Environment.TickCount64;
         var subscription = await broker.SubscribeAsync(
-            new SubscriptionOptions(source, options.Group) { StartFrom = StartPosition.Earliest, Concurrency = 1, DeadLetterTopic = source + ".unreplayable" },
+            new SubscriptionOptions(source, options.Group) { StartFrom = StartPosition.Default, Concurrency = 1, DeadLetterTopic = source + ".unreplayable" },
             async (message, ct) =>
             {
                 if (Volatile.Read(ref replayed) >= max)
@@ -133,8 +133,14 @@ public static class DeadLetter
 /// <summary>How <see cref="DeadLetter.ReplayAsync"/> reads the dead-letter topic.</summary>
 public sealed record DeadLetterReplayOptions
 {
+    /// <summary>
+    /// The group a replay reads as unless told otherwise. A driver whose new groups cannot start from Earliest (amqp://)
+    /// keeps every dead letter for this group, declared with the dead-letter topic.
+    /// </summary>
+    public const string DefaultGroup = "omnibus-replay";
+
     /// <summary>The consumer group the replay reads as; a later replay with the same group continues after this one.</summary>
-    public string Group { get; init; } = "omnibus-replay";
+    public string Group { get; init; } = DefaultGroup;
 
     /// <summary>The dead-letter topic to read; null means <c>&lt;topic&gt;.dlq</c>.</summary>
     public string? DeadLetterTopic { get; init; }

@@ -18,11 +18,28 @@ public sealed class RabbitMqServer : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("omnibus-rabbit-").FullName;
 
     public RabbitMqServer()
+        : this(tlsDirectory: null)
+    {
+    }
+
+    // Private: xunit wants a single public constructor on a collection fixture.
+    private RabbitMqServer(string? tlsDirectory)
     {
         Port = FreePort(withDistributionPort: true);
         EpmdPort = FreePort(withDistributionPort: true, Port);
         ManagementPort = FreePort(withDistributionPort: false, Port, EpmdPort, Port + 20000, EpmdPort + 20000);
+        TlsDirectory = tlsDirectory;
+        TlsPort = tlsDirectory is null ? 0 : FreePort(withDistributionPort: false, Port, EpmdPort, ManagementPort, Port + 20000, EpmdPort + 20000);
     }
+
+    /// <summary>A node that also takes amqps on <see cref="TlsPort"/> with the ca.pem, server.pem and server.key of <paramref name="tlsDirectory"/>.</summary>
+    public static RabbitMqServer WithTls(string tlsDirectory) => new(tlsDirectory);
+
+    /// <summary>Where the node takes amqps (127.0.0.1), or 0 without TLS.</summary>
+    public int TlsPort { get; }
+
+    /// <summary>The directory of the TLS listener's ca.pem, server.pem and server.key, or null without TLS.</summary>
+    public string? TlsDirectory { get; }
 
     public int Port { get; }
 
@@ -86,7 +103,10 @@ public sealed class RabbitMqServer : IAsyncLifetime
     private Task<(bool Ok, string Output)> StartAsync() =>
         RunAsync("start", _dir, Port.ToString(CultureInfo.InvariantCulture), EpmdPort.ToString(CultureInfo.InvariantCulture), ManagementPort.ToString(CultureInfo.InvariantCulture));
 
-    private static async Task<(bool Ok, string Output)> RunAsync(params string[] args)
+    private Task<(bool Ok, string Output)> RunAsync(params string[] args) =>
+        RunScriptAsync(TlsDirectory is null ? [] : [("TLS_PORT", TlsPort.ToString(CultureInfo.InvariantCulture)), ("TLS_DIR", TlsDirectory)], args);
+
+    private static async Task<(bool Ok, string Output)> RunScriptAsync(IEnumerable<(string Name, string Value)> environment, string[] args)
     {
         if (!File.Exists(Script))
         {
@@ -94,6 +114,11 @@ public sealed class RabbitMqServer : IAsyncLifetime
         }
 
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(Script);
         foreach (var a in args)
         {

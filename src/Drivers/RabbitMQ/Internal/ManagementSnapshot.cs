@@ -49,7 +49,7 @@ internal sealed class ManagementSnapshot
         _groups
             .Where(g => topic is null || g.Key.Topic == topic)
             .OrderBy(g => g.Key.Topic, StringComparer.Ordinal).ThenBy(g => g.Key.Group, StringComparer.Ordinal)
-            .Select(g => new GroupInfo(g.Key.Topic, g.Key.Group, Lag(g.Key.Topic, g.Key.Group, g.Value), g.Value.Unacknowledged ?? 0, Stored(g.Key.Topic + ".dlq"), g.Value.Consumers ?? 0))
+            .Select(g => new GroupInfo(g.Key.Topic, g.Key.Group, Lag(g.Key.Topic, g.Key.Group, g.Value), g.Value.Unacknowledged ?? 0, DeadLettered(g.Key.Topic), g.Value.Consumers ?? 0))
             .ToList();
 
     /// <summary>The group's lag, or null when it has no queue.</summary>
@@ -58,6 +58,14 @@ internal sealed class ManagementSnapshot
 
     private long Lag(string topic, string group, ManagementQueue queue) =>
         queue.Messages + _retrying.GetValueOrDefault((topic, group)) + _delayed.GetValueOrDefault(topic);
+
+    /// <summary>
+    /// The dead letters not replayed yet: those in the replay group's queue of <c>&lt;topic&gt;.dlq</c>, which the driver
+    /// declares with every dead-letter publish (each of the topic's other groups holds a copy of them); without it
+    /// (dead letters from before it was declared) the sum over the dead-letter topic's groups.
+    /// </summary>
+    private long DeadLettered(string topic) =>
+        _groups.TryGetValue((topic + ".dlq", Middleware.DeadLetterReplayOptions.DefaultGroup), out var keeper) ? keeper.Messages : Stored(topic + ".dlq");
 
     // As over plain AMQP: a topic stores a copy per group, so its messages are those of its groups' queues.
     private long Stored(string topic) => _groups.Where(g => g.Key.Topic == topic).Sum(g => g.Value.Messages);

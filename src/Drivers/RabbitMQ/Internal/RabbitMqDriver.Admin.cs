@@ -57,8 +57,9 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
                 {
                     var inFlight = InFlight(name, group);
                     var waiting = await TtlQueuesAsync(name, group, cancellationToken).ConfigureAwait(false);
-                    // DeadLettered stays 0: the dead-letter topic's messages live in its own groups' queues, which AMQP cannot list.
-                    groups.Add(new GroupInfo(name, group, queue.Ready + inFlight + waiting, inFlight, DeadLettered: 0, (int)queue.Consumers));
+                    // The dead letters not replayed yet wait in the replay group's queue of <topic>.dlq (declared with each dead letter).
+                    var deadLettered = await QueueAsync(Names.GroupQueue(name + ".dlq", Middleware.DeadLetterReplayOptions.DefaultGroup), cancellationToken).ConfigureAwait(false) is { } keeper ? keeper.Ready : 0;
+                    groups.Add(new GroupInfo(name, group, queue.Ready + inFlight + waiting, inFlight, deadLettered, (int)queue.Consumers));
                 }
             }
         }
@@ -152,6 +153,8 @@ internal sealed partial class RabbitMqDriver : IBrokerAdmin, IBacklogSource
         public long Published;
 
         public volatile bool Declared; // its exchange, on the current connection
+
+        public volatile bool KeeperDeclared; // as a dead-letter topic: its exchange and the replay group's queue, on the current connection
 
         public ConcurrentDictionary<string, byte> Groups { get; } = new(StringComparer.Ordinal);
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using RabbitMQ.Client;
+using PublishReturnException = RabbitMQ.Client.Exceptions.PublishReturnException;
 
 namespace Omnibus.Drivers.RabbitMQ.Internal;
 
@@ -23,6 +24,11 @@ internal sealed partial class RabbitMqDriver
 
         DateTimeOffset? expiresAt = message.TimeToLive is { } ttl ? now + delay + ttl : null;
         var known = _topics.TryGetValue(topic, out var seen) ? seen : Remember(topic);
+
+        // A dead letter must be kept although nobody may have subscribed to the dead-letter topic yet: the replay
+        // group's queue is declared with the exchange, and the publish is mandatory (unroutable = failed, never dropped).
+        var deadLetter = message.Headers.ContainsKey(HeaderNames.DeadLetteredAt);
+        var keeper = !deadLetter || known.KeeperDeclared ? Task.CompletedTask : EnsureDeadLetterQueueAsync(topic, known, cancellationToken);
         if (delay > TimeSpan.Zero)
         {
             // Through the topic's TTL queue of the delay's bucket, which dead-letters into the topic's exchange.
@@ -30,11 +36,11 @@ internal sealed partial class RabbitMqDriver
             var queue = Names.DelayQueue(topic, bucket);
             var properties = MessageMapping.ToProperties(message, now, keyInHeader: true, 1, expiration: null, expiresAt);
             var ttlQueue = EnsureTtlQueueAsync(queue, bucket, deadLetterExchange: topic, deadLetterRoutingKey: null, cancellationToken);
-            return SendAsync(topic, string.Empty, queue, properties, message, ttlQueue, known, cancellationToken);
+            return SendAsync(topic, string.Empty, queue, mandatory: true, properties, message, Both(keeper, ttlQueue), known, cancellationToken);
         }
 
-        var declared = known.Declared ? Task.CompletedTask : EnsureExchangeAsync(topic, known, cancellationToken);
-        return SendAsync(topic, topic, MessageMapping.RoutingKeyOf(message), MessageMapping.ToProperties(message, now, keyInHeader: false, 1, message.TimeToLive, expiresAt), message, declared, known, cancellationToken);
+        var declared = known.Declared || deadLetter ? keeper : EnsureExchangeAsync(topic, known, cancellationToken);
+        return SendAsync(topic, topic, MessageMapping.RoutingKeyOf(message), mandatory: deadLetter, MessageMapping.ToProperties(message, now, keyInHeader: false, 1, message.TimeToLive, expiresAt), message, declared, known, cancellationToken);
     }
 
     public async ValueTask<PublishBatchResult> PublishBatchAsync(string topic, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
@@ -67,17 +73,20 @@ internal sealed partial class RabbitMqDriver
         var properties = MessageMapping.ToProperties(message, DateTimeOffset.UtcNow, keyInHeader: true, message.DeliveryAttempt + 1, expiration: null, expiresAt);
         if (delay <= TimeSpan.Zero)
         {
-            return SendAsync(topic, string.Empty, queue, properties, message, Task.CompletedTask, published: null, cancellationToken).AsTask();
+            return SendAsync(topic, string.Empty, queue, mandatory: true, properties, message, Task.CompletedTask, published: null, cancellationToken).AsTask();
         }
 
         var bucket = Names.Bucket(delay > Names.MaxDelay ? Names.MaxDelay : delay);
         var retryQueue = Names.RetryQueue(topic, group, bucket);
         var declared = EnsureTtlQueueAsync(retryQueue, bucket, deadLetterExchange: string.Empty, deadLetterRoutingKey: queue, cancellationToken);
-        return SendAsync(topic, string.Empty, retryQueue, properties, message, declared, published: null, cancellationToken).AsTask();
+        return SendAsync(topic, string.Empty, retryQueue, mandatory: true, properties, message, declared, published: null, cancellationToken).AsTask();
     }
 
-    /// <summary>One publish on the confirm channel, after <paramref name="declared"/>; completes when the broker confirmed it.</summary>
-    private async ValueTask SendAsync(string topic, string exchange, string routingKey, BasicProperties properties, Message message, Task declared, KnownTopic? published, CancellationToken cancellationToken)
+    /// <summary>
+    /// One publish on the confirm channel, after <paramref name="declared"/>; completes when the broker confirmed it. When
+    /// <paramref name="mandatory"/>, a publish that no queue takes (basic.return) is a <see cref="PublishException"/>.
+    /// </summary>
+    private async ValueTask SendAsync(string topic, string exchange, string routingKey, bool mandatory, BasicProperties properties, Message message, Task declared, KnownTopic? published, CancellationToken cancellationToken)
     {
         // Without a caller's token, every publish of the same second shares one timeout token: no timer per publish.
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
@@ -87,11 +96,26 @@ internal sealed partial class RabbitMqDriver
         {
             await declared.ConfigureAwait(false);
             var channel = Volatile.Read(ref _publishChannel) is { IsOpen: true } open ? open : await PublishChannelAsync(token).ConfigureAwait(false);
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, message.Body, token).ConfigureAwait(false);
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, message.Body, token).ConfigureAwait(false);
             if (published is not null)
             {
                 Interlocked.Increment(ref published.Published);
             }
+        }
+        catch (PublishReturnException e)
+        {
+            // The queue it was meant for is gone (deleted by someone): declare again on the next try.
+            if (published is not null)
+            {
+                published.KeeperDeclared = false;
+            }
+
+            if (exchange.Length == 0 && _ttlQueues.ContainsKey(routingKey))
+            {
+                _ttlQueues[routingKey] = false;
+            }
+
+            throw new PublishException(topic, Scheme, $"RabbitMQ returned message {message.Id} as unroutable ({e.ReplyCode} {e.ReplyText}): no queue is bound to exchange '{(exchange.Length == 0 ? "(default)" : exchange)}' for routing key '{routingKey}', so it was not stored.", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -130,6 +154,33 @@ internal sealed partial class RabbitMqDriver
         {
             _connectLock.Release();
         }
+    }
+
+    private static async Task Both(Task first, Task second)
+    {
+        await first.ConfigureAwait(false);
+        await second.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The dead-letter topic's exchange and the durable queue of the replay group (<see cref="Middleware.DeadLetterReplayOptions.DefaultGroup"/>)
+    /// bound to it with <c>#</c>: a dead letter is kept whether or not any group has subscribed to the topic.
+    /// </summary>
+    private async Task EnsureDeadLetterQueueAsync(string topic, KnownTopic known, CancellationToken cancellationToken)
+    {
+        var group = Middleware.DeadLetterReplayOptions.DefaultGroup;
+        var queue = Names.GroupQueue(topic, group);
+        await DeclareAsync(
+            async ch =>
+            {
+                await ch.ExchangeDeclareAsync(topic, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await ch.QueueBindAsync(queue, topic, "#", cancellationToken: cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        Remember(topic, group);
+        known.Declared = true;
+        known.KeeperDeclared = true;
     }
 
     private async Task EnsureExchangeAsync(string topic, KnownTopic known, CancellationToken cancellationToken)

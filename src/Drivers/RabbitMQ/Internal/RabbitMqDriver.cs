@@ -40,6 +40,9 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
         TimeToLive = true,
     };
 
+    /// <summary>A RabbitMQ queue holds only what was published after it was declared: a new group starts from Latest.</summary>
+    public StartPosition DefaultStartFrom => StartPosition.Latest;
+
     internal ILogger Logger { get; }
 
     public async ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
@@ -54,6 +57,11 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
 
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var queue = Names.GroupQueue(spec.Topic, spec.Group);
+        if (spec.StartFrom == StartPosition.Earliest && !await QueueExistsAsync(connection, queue, cancellationToken).ConfigureAwait(false))
+        {
+            throw new OmnibusConfigurationException(nameof(spec.StartFrom), $"StartFrom = Earliest cannot be honoured by the {Scheme}:// driver for group '{spec.Group}' of topic '{spec.Topic}', which does not exist yet: a RabbitMQ queue holds only the messages published after it was declared, so a new group cannot start earlier. Allowed: Latest or Default (Latest on {Scheme}://); a group that exists continues where it is.");
+        }
+
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var consumer = new RabbitMqConsumer(this, channel, spec, prefetch);
         try
@@ -118,6 +126,24 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
 
     internal void Forget(RabbitMqConsumer consumer) => _consumers.TryRemove(consumer, out _);
 
+    /// <summary>Whether <paramref name="queue"/> exists (queue.declare passive, on a channel of its own: a missing queue closes it).</summary>
+    private static async Task<bool> QueueExistsAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (channel.ConfigureAwait(false))
+        {
+            try
+            {
+                await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (global::RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                return false;
+            }
+        }
+    }
+
     private async ValueTask<IConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _connection) is { } existing)
@@ -131,7 +157,18 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
             ThrowIfDisposed();
             if (_connection is null)
             {
-                var connection = await _settings.CreateFactory().CreateConnectionAsync(_settings.Endpoints, cancellationToken).ConfigureAwait(false);
+                IConnection connection;
+                try
+                {
+                    connection = await _settings.CreateFactory().CreateConnectionAsync(_settings.Endpoints, cancellationToken).ConfigureAwait(false);
+                }
+                catch (global::RabbitMQ.Client.Exceptions.BrokerUnreachableException e) when (_settings.Tls?.Refusal is { } refusal)
+                {
+                    // The client only says "none of the endpoints were reachable": say which certificate was refused, and why.
+                    var endpoints = string.Join(", ", _settings.Endpoints.Select(p => $"{p.HostName}:{p.Port}"));
+                    throw new OmnibusConfigurationException("tlsCaCertificate", $"The {Scheme}:// driver refused the TLS certificate of {endpoints}: {refusal}.", e);
+                }
+
                 connection.ConnectionShutdownAsync += OnShutdownAsync;
                 connection.RecoverySucceededAsync += OnRecoveredAsync;
                 Volatile.Write(ref _connection, connection);
@@ -161,6 +198,7 @@ internal sealed partial class RabbitMqDriver : IBrokerDriver
         foreach (var topic in _topics.Values)
         {
             topic.Declared = false;
+            topic.KeeperDeclared = false;
         }
 
         foreach (var queue in _ttlQueues.Keys)

@@ -14,6 +14,7 @@ internal sealed record RabbitMqSettings
         DriverOption.Duration("publishTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), "How long a publish waits for the broker's confirm"),
         DriverOption.Text("tlsServerName", null, "amqps only: the name expected in the server certificate (unset: the host)"),
         DriverOption.Boolean("tlsAcceptAnyCertificate", false, "amqps only: skip certificate validation (tests only)"),
+        DriverOption.Text("tlsCaCertificate", null, "amqps only: the PEM file of the CA that issued the server certificate, trusted instead of the machine's trust store (unset: the machine's trust store)"),
         DriverOption.Text("management", null, "The management plugin's HTTP API, read by the admin and backlog: its base URL ('http://host:15672', a path prefix allowed, no credentials: the connection's user and password are used) or 'auto' (http://<first host>:15672; https://<first host>:15671 on amqps). Unset: topics and groups are only those this process touched (plain AMQP cannot list)"));
 
     /// <summary>The management API's port that <c>management=auto</c> assumes: the plugin's default.</summary>
@@ -44,6 +45,9 @@ internal sealed record RabbitMqSettings
 
     public TimeSpan PublishTimeout { get; init; }
 
+    /// <summary>The server certificate check of amqps://, which says why it refused; null on amqp://.</summary>
+    public TlsValidation? Tls { get; init; }
+
     /// <summary>The management API's base URL (ending in '/'), or null to answer admin questions over plain AMQP.</summary>
     public Uri? Management { get; init; }
 
@@ -51,7 +55,7 @@ internal sealed record RabbitMqSettings
     public static RabbitMqSettings Parse(ConnectionString cs)
     {
         var tls = cs.Scheme == "amqps";
-        if (!tls && new[] { "tlsServerName", "tlsAcceptAnyCertificate" }.FirstOrDefault(name => Table.IsSet(cs, name)) is { } tlsOption)
+        if (!tls && new[] { "tlsServerName", "tlsAcceptAnyCertificate", "tlsCaCertificate" }.FirstOrDefault(name => Table.IsSet(cs, name)) is { } tlsOption)
         {
             throw cs.Invalid(tlsOption, cs.Get(tlsOption)!, "nothing on amqp://: TLS options apply only to amqps://");
         }
@@ -81,12 +85,20 @@ internal sealed record RabbitMqSettings
         }
 
         var acceptAny = Table.GetBoolean(cs, "tlsAcceptAnyCertificate");
+        var authorityFile = Table.GetText(cs, "tlsCaCertificate");
+        if (acceptAny && authorityFile is not null)
+        {
+            throw cs.Invalid("tlsCaCertificate", authorityFile, "tlsCaCertificate or tlsAcceptAnyCertificate=true, not both (accepting any certificate trusts no CA in particular)");
+        }
+
+        var validation = new TlsValidation(authorityFile is null ? null : TlsValidation.LoadAuthority(authorityFile), acceptAny);
         var management = ManagementUrl(cs, tls, hosts[0].Host);
         var slash = cs.Location.IndexOf('/', StringComparison.Ordinal);
         return new RabbitMqSettings
         {
             Scheme = cs.Scheme,
-            Endpoints = hosts.Select(h => new AmqpTcpEndpoint(h.Host, h.Port, Ssl(tls, serverName ?? h.Host, acceptAny))).ToList(),
+            Endpoints = hosts.Select(h => new AmqpTcpEndpoint(h.Host, h.Port, Ssl(tls, serverName ?? h.Host, acceptAny, validation))).ToList(),
+            Tls = tls ? validation : null,
             VirtualHost = slash < 0 || slash == cs.Location.Length - 1 ? "/" : Uri.UnescapeDataString(cs.Location[(slash + 1)..]),
             UserName = cs.UserName,
             Password = cs.Password,
@@ -160,10 +172,11 @@ internal sealed record RabbitMqSettings
     public ManagementApi? CreateManagementApi() =>
         Management is { } url ? new ManagementApi(url, VirtualHost, UserName ?? "guest", UserName is null ? "guest" : Password ?? string.Empty) : null;
 
-    private static SslOption Ssl(bool enabled, string serverName, bool acceptAny) => new()
+    private static SslOption Ssl(bool enabled, string serverName, bool acceptAny, TlsValidation validation) => new()
     {
         Enabled = enabled,
         ServerName = serverName,
+        CertificateValidationCallback = validation.Validate,
         AcceptablePolicyErrors = acceptAny
             ? System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors | System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch
               | System.Net.Security.SslPolicyErrors.RemoteCertificateNotAvailable
