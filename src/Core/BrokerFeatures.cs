@@ -32,4 +32,11 @@ public sealed record BrokerFeatures
 
     /// <summary>A new group can start from messages published before it existed (<see cref="StartPosition.Earliest"/>).</summary>
     public bool Replay { get; init; }
+
+    /// <summary>
+    /// At most once: a delivery is settled when it is handed out, so a handler that fails (or dies) loses it, without a
+    /// retry or a dead letter (e.g. <c>embedded://?qos=0</c>). A <c>[BrokerTrigger]</c> refuses such a connection unless
+    /// it accepts that in so many words.
+    /// </summary>
+    public bool AtMostOnce { get; init; }
 }

@@ -28,6 +28,7 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdm
             ExactlyOnce = settings.Qos == 2,
             BatchPublish = true,
             Replay = true,
+            AtMostOnce = settings.Qos == 0,
         };
     }
 
