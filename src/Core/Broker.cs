@@ -83,6 +83,11 @@ public sealed class Broker : IBroker
             CheckPublish(message);
         }
 
+        if (message.IdempotencyId is not null)
+        {
+            message = CarryIdempotencyId(message);
+        }
+
         var activity = MessageTracing.StartPublish(_driver.Scheme, topic, message);
         var pending = _driver.PublishAsync(topic, message, cancellationToken);
         if (activity is null && pending.IsCompletedSuccessfully)
@@ -105,14 +110,20 @@ public sealed class Broker : IBroker
         ThrowIfClosed();
         TopicName.Validate(topic, nameof(topic));
         var activities = new System.Diagnostics.Activity?[messages.Count];
+        Message[]? copies = null;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i] ?? throw new ArgumentException($"Entry {i} of the batch is null.", nameof(messages));
             CheckPublish(message);
+            if (message.IdempotencyId is not null && CarryIdempotencyId(message) is var carried && !ReferenceEquals(carried, message))
+            {
+                (copies ??= [.. messages])[i] = carried; // the caller's list stays as it was
+            }
+
             activities[i] = MessageTracing.StartPublish(_driver.Scheme, topic, message);
         }
 
-        var result = await _driver.PublishBatchAsync(topic, messages, cancellationToken).ConfigureAwait(false);
+        var result = await _driver.PublishBatchAsync(topic, copies ?? messages, cancellationToken).ConfigureAwait(false);
         var tags = OmnibusTelemetry.Tags(_driver.Scheme, topic);
         for (var i = 0; i < messages.Count; i++)
         {
@@ -211,6 +222,22 @@ public sealed class Broker : IBroker
         {
             throw new OmnibusConfigurationException(nameof(options.Ordering), "Ordering = ByKey cannot be combined with batch handling: allowed is None for a batch subscription.");
         }
+    }
+
+    /// <summary>
+    /// A broker that does not deduplicate publishes gets <see cref="Message.IdempotencyId"/> as the
+    /// <see cref="HeaderNames.IdempotencyId"/> header (on a copy), for the idempotent-consumer middleware: never dropped.
+    /// </summary>
+    private Message CarryIdempotencyId(Message message)
+    {
+        if (_driver.Features.ExactlyOnce || message.GetHeader(HeaderNames.IdempotencyId) == message.IdempotencyId)
+        {
+            return message;
+        }
+
+        var copy = message.WithKey(message.Key);
+        copy.Headers[HeaderNames.IdempotencyId] = message.IdempotencyId!;
+        return copy;
     }
 
     /// <summary>Publishing options the driver cannot honour fail at the publish, never silently.</summary>

@@ -38,4 +38,11 @@ public sealed record BrokerFeatures
     /// every new group. Without it a publish carrying that header is refused.
     /// </summary>
     public bool RetainedMessages { get; init; }
+
+    /// <summary>
+    /// At most once: a delivery is settled when it is handed out, so a handler that fails (or dies) loses it, without a
+    /// retry or a dead letter (e.g. <c>embedded://?qos=0</c>). A <c>[BrokerTrigger]</c> refuses such a connection unless
+    /// it accepts that in so many words.
+    /// </summary>
+    public bool AtMostOnce { get; init; }
 }

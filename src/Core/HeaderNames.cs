@@ -36,6 +36,12 @@ public static class HeaderNames
     /// </summary>
     public const string Retain = "omnibus-retain";
 
+    /// <summary>
+    /// <see cref="Message.IdempotencyId"/>, carried as a header by a broker that does not deduplicate publishes itself
+    /// (<see cref="BrokerFeatures.ExactlyOnce"/> false), so that the idempotent-consumer middleware drops the duplicates.
+    /// </summary>
+    public const string IdempotencyId = "omnibus-idempotency-id";
+
     /// <summary>Carried by drivers that must record the attempt count in the message itself.</summary>
     public const string DeliveryAttempt = "omnibus-delivery-attempt";
 }

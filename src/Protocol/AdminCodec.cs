@@ -8,7 +8,7 @@ internal static class AdminCodec
     public static uint EncodeFeatures(BrokerFeatures f) =>
         (f.ConsumerGroups ? 1u : 0) | (f.KeyOrdering ? 2u : 0) | (f.Persistent ? 4u : 0) | (f.DelayedDelivery ? 8u : 0)
         | (f.TimeToLive ? 16u : 0) | (f.NativeDeadLetter ? 32u : 0) | (f.ExactlyOnce ? 64u : 0) | (f.BatchPublish ? 128u : 0)
-        | (f.Replay ? 256u : 0) | (f.RetainedMessages ? 512u : 0);
+        | (f.Replay ? 256u : 0) | (f.RetainedMessages ? 512u : 0) | (f.AtMostOnce ? 1024u : 0);
 
     /// <summary>Unknown bits (features of a newer server) are ignored: a client only relies on what it knows.</summary>
     public static BrokerFeatures DecodeFeatures(uint bits) => new()
@@ -23,6 +23,7 @@ internal static class AdminCodec
         BatchPublish = (bits & 128) != 0,
         Replay = (bits & 256) != 0,
         RetainedMessages = (bits & 512) != 0,
+        AtMostOnce = (bits & 1024) != 0,
     };
 
     public static void WriteTopics(this FrameBuilder builder, IReadOnlyList<TopicInfo> topics)

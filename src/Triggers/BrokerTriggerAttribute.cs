@@ -58,4 +58,11 @@ public sealed class BrokerTriggerAttribute : Attribute
 
     /// <summary>Batch mode: how long to wait for a batch to fill once its first message arrived, as a TimeSpan (<c>00:00:00.250</c>). Null: 100 ms.</summary>
     public string? MaxBatchWait { get; set; }
+
+    /// <summary>
+    /// Whether the function may run on an at-most-once connection (<see cref="BrokerFeatures.AtMostOnce"/>, e.g.
+    /// <c>embedded://?qos=0</c>), where a message is settled when it is handed out: a failing invocation is then neither
+    /// retried nor dead-lettered, and the message is lost. Default false: such a connection fails the host's start.
+    /// </summary>
+    public bool AcceptAtMostOnce { get; set; }
 }

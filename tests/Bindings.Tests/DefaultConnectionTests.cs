@@ -64,7 +64,7 @@ public sealed class DefaultConnectionTests
         Assert.Contains("Connection = 'NoSuchSetting'", FindConfigurationError(error).Message, StringComparison.Ordinal);
     }
 
-    private static OmnibusConfigurationException FindConfigurationError(Exception error)
+    internal static OmnibusConfigurationException FindConfigurationError(Exception error)
     {
         for (Exception? e = error; e is not null; e = e.InnerException)
         {

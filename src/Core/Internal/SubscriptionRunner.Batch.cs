@@ -54,7 +54,7 @@ internal sealed partial class SubscriptionRunner
         var max = Options.Batch.MaxSize;
         while (deliveries.Count < max && source.TryRead(out var delivery))
         {
-            deliveries.Add(delivery);
+            await AddUnlessExhaustedAsync(deliveries, delivery).ConfigureAwait(false);
         }
 
         if (deliveries.Count == 0 || deliveries.Count >= max || Options.Batch.MaxWait <= TimeSpan.Zero)
@@ -70,13 +70,25 @@ internal sealed partial class SubscriptionRunner
             {
                 while (deliveries.Count < max && source.TryRead(out var delivery))
                 {
-                    deliveries.Add(delivery);
+                    await AddUnlessExhaustedAsync(deliveries, delivery).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             // MaxWait has passed: hand over what we have.
+        }
+    }
+
+    private async ValueTask AddUnlessExhaustedAsync(List<Delivery> deliveries, Delivery delivery)
+    {
+        if (delivery.Message.DeliveryAttempt > Options.MaxDeliveryAttempts)
+        {
+            await DeadLetterExhaustedAsync(delivery).ConfigureAwait(false);
+        }
+        else
+        {
+            deliveries.Add(delivery);
         }
     }
 

@@ -84,6 +84,12 @@ internal sealed partial class SubscriptionRunner
     private async Task HandleInOrderAsync(Delivery delivery)
     {
         var message = delivery.Message;
+        if (message.DeliveryAttempt > Options.MaxDeliveryAttempts)
+        {
+            await DeadLetterExhaustedAsync(delivery).ConfigureAwait(false);
+            return;
+        }
+
         while (true)
         {
             var error = await InvokeAsync(message).ConfigureAwait(false);

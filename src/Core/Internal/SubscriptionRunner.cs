@@ -131,6 +131,12 @@ internal sealed partial class SubscriptionRunner : ISubscription
                 while (!token.IsCancellationRequested && source.TryRead(out var delivery))
                 {
                     var message = delivery.Message;
+                    if (message.DeliveryAttempt > Options.MaxDeliveryAttempts)
+                    {
+                        await DeadLetterExhaustedAsync(delivery).ConfigureAwait(false);
+                        continue;
+                    }
+
                     if (OmnibusTelemetry.Source.HasListeners() || OmnibusTelemetry.AnyMetricEnabled)
                     {
                         var error = await InvokeAsync(message).ConfigureAwait(false);
@@ -291,12 +297,28 @@ internal sealed partial class SubscriptionRunner : ISubscription
 
     private bool IsShutdown(Exception error) => error is OperationCanceledException && _cancelHandlers.IsCancellationRequested;
 
-    private async ValueTask DeadLetterAsync(Delivery delivery, Message message, Exception error)
+    /// <summary>
+    /// A delivery beyond the last attempt: every earlier attempt ended without a result (the process handling it died,
+    /// or its connection was lost), so the handler does not run again; it is dead-lettered with the attempts made.
+    /// </summary>
+    private ValueTask DeadLetterExhaustedAsync(Delivery delivery)
+    {
+        var message = delivery.Message;
+        var error = new DeliveryAttemptsExhaustedException(message.Id, message.DeliveryAttempt, Options.MaxDeliveryAttempts);
+        return DeadLetterAsync(delivery, message, error, attemptsMade: message.DeliveryAttempt - 1);
+    }
+
+    private async ValueTask DeadLetterAsync(Delivery delivery, Message message, Exception error, int? attemptsMade = null)
     {
         var topic = Options.EffectiveDeadLetterTopic;
         try
         {
             var copy = Middleware.DeadLetter.Create(message, error, Options.Group, DateTimeOffset.UtcNow);
+            if (attemptsMade is { } made)
+            {
+                copy.Headers[HeaderNames.DeliveryAttempts] = made.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             await _owner.PublishAsync(topic, copy, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e)

@@ -107,6 +107,8 @@ internal sealed class BrokerTriggerAttributeBindingProvider : ITriggerBindingPro
 
         // No I/O: this checks the scheme and options of the connection string and what the driver can do.
         var broker = _cache.Get(connectionString);
+        Require(!broker.Features.AtMostOnce || attribute.AcceptAtMostOnce, nameof(attribute.AcceptAtMostOnce), attribute.AcceptAtMostOnce,
+            $"true on the at-most-once connection {broker.Scheme}:// (a failing invocation loses its message, without retry or dead letter): set AcceptAtMostOnce = true to accept that, or use an at-least-once connection (embedded:// qos=1 or 2)");
         if (options.Ordering == MessageOrdering.ByKey)
         {
             Require(!attribute.IsBatched, nameof(attribute.OrderBy), attribute.OrderBy, "None in batch mode");

@@ -30,8 +30,25 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
 
     public IBacklogSource Backlog => this;
 
-    /// <summary>The served broker's features. The first read connects (blocking up to connectTimeout) to learn them.</summary>
-    public BrokerFeatures Features => _features ?? Task.Run(async () => await ConnectAsync(CancellationToken.None).ConfigureAwait(false)).GetAwaiter().GetResult().Features;
+    /// <summary>
+    /// The served broker's features, as its server declared them on the last connection. Never does I/O: before the
+    /// first connection it is <see cref="Assumed"/>, so that a host indexing its functions starts while the server is
+    /// down; <see cref="OpenAsync"/> checks the subscription against the server's real features once connected, and the
+    /// server itself refuses a publish its broker cannot honour.
+    /// </summary>
+    public BrokerFeatures Features => _features ?? Assumed;
+
+    /// <summary>What an omnibus server declares when it serves <c>embedded://</c> at qos 1, its default.</summary>
+    internal static BrokerFeatures Assumed { get; } = new()
+    {
+        ConsumerGroups = true,
+        KeyOrdering = true,
+        Persistent = true,
+        DelayedDelivery = true,
+        TimeToLive = true,
+        BatchPublish = true,
+        Replay = true,
+    };
 
     public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken)
     {
@@ -92,6 +109,12 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
     public async ValueTask<IDeliverySource> OpenAsync(ConsumerSpec spec, CancellationToken cancellationToken)
     {
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        if (spec.Options.Ordering == MessageOrdering.ByKey && !connection.Features.KeyOrdering)
+        {
+            // Checked by the core against the assumed features before the first connection: here against the server's.
+            throw new OmnibusConfigurationException(nameof(spec.Options.Ordering), $"Ordering = ByKey is not possible on {_settings}: the broker its server serves does not keep per-key order; allowed is None.");
+        }
+
         return await connection.SubscribeAsync(spec, _settings.CreditFor(spec, connection.MaxCredits), cancellationToken).ConfigureAwait(false);
     }
 

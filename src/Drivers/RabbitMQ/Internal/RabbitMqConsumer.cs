@@ -81,10 +81,38 @@ internal sealed class RabbitMqConsumer
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs e)
     {
         var message = MessageMapping.FromDelivery(Topic, e.RoutingKey, e.Redelivered, e.BasicProperties, e.Body.ToArray(), out var expiresAt);
+        if (e.Redelivered)
+        {
+            return RecordAttemptAsync(message, expiresAt, e.DeliveryTag);
+        }
+
         var delivery = new RabbitMqDelivery(message, this, e.DeliveryTag) { ExpiresAt = expiresAt };
 
         // The buffer holds the prefetch, so it has room unless the core's readers are slow to take; then wait.
         return Source.TryWrite(delivery) ? Task.CompletedTask : Source.WriteAsync(delivery).AsTask();
+    }
+
+    /// <summary>
+    /// A redelivered message: an earlier delivery ended unsettled (its consumer died, lost its connection or closed
+    /// holding it), which RabbitMQ only flags, without counting. The attempt it used is made durable before any handler
+    /// sees the message again: it goes back to the queue with the next attempt in its header (confirmed), and only then
+    /// is this delivery acknowledged. A process that dies in the handler every time therefore uses up its attempts.
+    /// </summary>
+    private async Task RecordAttemptAsync(Message message, DateTimeOffset? expiresAt, ulong deliveryTag)
+    {
+        try
+        {
+            await Owner.RepublishAsync(Topic, Group, message, message.DeliveryAttempt, expiresAt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PublishException or OperationCanceledException)
+        {
+            // Not recorded: requeued as it is, still flagged, so the next delivery tries again.
+            Log.RetryPublishFailed(Owner.Logger, message.Id, Queue, e.Message);
+            await SettleAsync(deliveryTag, ack: false, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        await SettleAsync(deliveryTag, ack: true, CancellationToken.None).ConfigureAwait(false);
     }
 
     private Task Lose(string reason)

@@ -67,10 +67,17 @@ internal sealed partial class RabbitMqDriver
     /// Sends <paramref name="message"/> (as delivered) back to the group's queue with the next attempt number,
     /// through the group's TTL queue of the delay's bucket (none for no delay); completes once confirmed.
     /// </summary>
-    internal Task RepublishForRetryAsync(string topic, string group, Message message, DateTimeOffset? expiresAt, TimeSpan delay, CancellationToken cancellationToken)
+    internal Task RepublishForRetryAsync(string topic, string group, Message message, DateTimeOffset? expiresAt, TimeSpan delay, CancellationToken cancellationToken) =>
+        RepublishAsync(topic, group, message, message.DeliveryAttempt + 1, expiresAt, delay, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> back to the group's queue (after <paramref name="delay"/>, through a TTL queue)
+    /// recording <paramref name="attempt"/> in its attempt header; completes once confirmed.
+    /// </summary>
+    internal Task RepublishAsync(string topic, string group, Message message, int attempt, DateTimeOffset? expiresAt, TimeSpan delay, CancellationToken cancellationToken)
     {
         var queue = Names.GroupQueue(topic, group);
-        var properties = MessageMapping.ToProperties(message, DateTimeOffset.UtcNow, keyInHeader: true, message.DeliveryAttempt + 1, expiration: null, expiresAt);
+        var properties = MessageMapping.ToProperties(message, DateTimeOffset.UtcNow, keyInHeader: true, attempt, expiration: null, expiresAt);
         if (delay <= TimeSpan.Zero)
         {
             return SendAsync(topic, string.Empty, queue, mandatory: true, properties, message, Task.CompletedTask, published: null, cancellationToken).AsTask();

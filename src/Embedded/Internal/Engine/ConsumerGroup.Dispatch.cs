@@ -272,6 +272,13 @@ internal sealed partial class ConsumerGroup
     {
         var key = (partition, record.Offset);
         var attempt = _state.Attempts.GetValueOrDefault(key) + 1;
+        if (consumer.Qos != 0)
+        {
+            // Counted on disk before any handler sees it, so a handler that kills the process still uses up an attempt.
+            _store.WriteAttemptNow(partition, record.Offset, attempt);
+            _topic.Engine.JournalDirty();
+        }
+
         _state.Attempts[key] = attempt;
         var token = ++_tokens;
         var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)_topic.Engine.Settings.VisibilityTimeout.TotalMilliseconds;

@@ -29,6 +29,7 @@ internal sealed class EmbeddedDriver : IBrokerDriver, IBacklogSource, IBrokerAdm
             BatchPublish = true,
             Replay = true,
             RetainedMessages = true,
+            AtMostOnce = settings.Qos == 0,
         };
     }
 

@@ -23,6 +23,7 @@ internal sealed class GroupStore : IDisposable
     private readonly FileStream _journal;
     private byte[] _pending = new byte[RecordSize * 256];
     private int _pendingLength;
+    private bool _unsynced; // written to the file by WriteAttemptNow, not synced yet
     private TaskCompletionSource? _flushed;
     private Exception? _failure;
 
@@ -41,7 +42,7 @@ internal sealed class GroupStore : IDisposable
         {
             lock (_lock)
             {
-                return _pendingLength > 0;
+                return _pendingLength > 0 || _unsynced;
             }
         }
     }
@@ -72,12 +73,25 @@ internal sealed class GroupStore : IDisposable
 
     public void AppendAttempts(int partition, long offset, int attempts) => Append(AttemptsKind, partition, offset, attempts);
 
+    /// <summary>
+    /// Records "handed out for attempt <paramref name="attempts"/>" and writes it to the journal file at once, with
+    /// everything appended before it, without a sync: written before the handler runs, the count (and the settlements
+    /// before it) survive the process dying in the handler, since the operating system keeps the write; only a power
+    /// loss before the next <see cref="Flush"/> can lose them. Replay keeps the highest count per offset.
+    /// </summary>
+    /// <exception cref="StorageException">The write failed.</exception>
+    public void WriteAttemptNow(int partition, long offset, int attempts)
+    {
+        Append(AttemptsKind, partition, offset, attempts);
+        Write(sync: false);
+    }
+
     /// <summary>Completes once everything appended before the call is durable; fails once <see cref="Fail"/> was called.</summary>
     public Task WaitFlushedAsync()
     {
         lock (_lock)
         {
-            return _pendingLength == 0 ? Task.CompletedTask
+            return _pendingLength == 0 && !_unsynced ? Task.CompletedTask
                 : _failure is { } failure ? Task.FromException(failure)
                 : (_flushed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
@@ -101,45 +115,66 @@ internal sealed class GroupStore : IDisposable
     }
 
     /// <summary>Writes and syncs what was appended.</summary>
-    public void Flush()
+    public void Flush() => Write(sync: true);
+
+    /// <summary>
+    /// Writes what was appended; with <paramref name="sync"/>, also syncs it (when the store syncs at all) and completes
+    /// the waits for a flush. Writes are serialised by the journal's lock, taken before the appends are, so that a
+    /// sync always covers every record taken before it.
+    /// </summary>
+    private void Write(bool sync)
     {
-        byte[] data;
-        int length;
-        TaskCompletionSource? waiters;
-        lock (_lock)
+        lock (_journal)
         {
-            if (_pendingLength == 0)
+            byte[] data;
+            int length;
+            TaskCompletionSource? waiters = null;
+            lock (_lock)
             {
-                return;
+                if (_pendingLength == 0 && (!sync || !_unsynced))
+                {
+                    return;
+                }
+
+                (data, length) = (_pending, _pendingLength);
+                if (length > 0)
+                {
+                    _pending = new byte[Math.Max(RecordSize * 256, length)];
+                    _pendingLength = 0;
+                }
+
+                if (sync)
+                {
+                    (waiters, _flushed, _unsynced) = (_flushed, null, false);
+                }
+                else
+                {
+                    _unsynced = true;
+                }
             }
 
-            (data, length, waiters) = (_pending, _pendingLength, _flushed);
-            _pending = new byte[Math.Max(RecordSize * 256, length)];
-            _pendingLength = 0;
-            _flushed = null;
-        }
-
-        try
-        {
-            lock (_journal)
+            try
             {
                 _journal.Seek(0, SeekOrigin.End);
                 _journal.Write(data, 0, length);
-                _journal.Flush(_sync);
-            }
+                if (sync)
+                {
+                    _journal.Flush(_sync);
+                }
 
-            waiters?.TrySetResult();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var failure = StorageException.JournalWriteFailure(Path.Combine(_directory, "journal"), e);
-            waiters?.TrySetException(failure);
-            throw failure;
-        }
-        catch (Exception e)
-        {
-            waiters?.TrySetException(e);
-            throw;
+                waiters?.TrySetResult();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var failure = StorageException.JournalWriteFailure(Path.Combine(_directory, "journal"), e);
+                waiters?.TrySetException(failure);
+                throw failure;
+            }
+            catch (Exception e)
+            {
+                waiters?.TrySetException(e);
+                throw;
+            }
         }
     }
 
@@ -177,14 +212,18 @@ internal sealed class GroupStore : IDisposable
                 Array.Resize(ref _pending, _pending.Length * 2);
             }
 
-            var span = _pending.AsSpan(_pendingLength, RecordSize);
-            span[4] = kind;
-            BinaryPrimitives.WriteInt32LittleEndian(span[5..], partition);
-            BinaryPrimitives.WriteInt64LittleEndian(span[9..], offset);
-            BinaryPrimitives.WriteInt32LittleEndian(span[17..], value);
-            BinaryPrimitives.WriteUInt32LittleEndian(span, Crc32C.Compute(span[4..]));
+            Encode(_pending.AsSpan(_pendingLength, RecordSize), kind, partition, offset, value);
             _pendingLength += RecordSize;
         }
+    }
+
+    private static void Encode(Span<byte> span, byte kind, int partition, long offset, int value)
+    {
+        span[4] = kind;
+        BinaryPrimitives.WriteInt32LittleEndian(span[5..], partition);
+        BinaryPrimitives.WriteInt64LittleEndian(span[9..], offset);
+        BinaryPrimitives.WriteInt32LittleEndian(span[17..], value);
+        BinaryPrimitives.WriteUInt32LittleEndian(span, Crc32C.Compute(span[4..]));
     }
 
     private static void Replay(FileStream journal, GroupSnapshot snapshot)
@@ -213,7 +252,8 @@ internal sealed class GroupStore : IDisposable
             }
             else if (span[4] == AttemptsKind && !snapshot.IsSettled(partition, offset))
             {
-                snapshot.Attempts[(partition, offset)] = BinaryPrimitives.ReadInt32LittleEndian(span[17..]);
+                var attempts = BinaryPrimitives.ReadInt32LittleEndian(span[17..]);
+                snapshot.Attempts[(partition, offset)] = Math.Max(attempts, snapshot.Attempts.GetValueOrDefault((partition, offset)));
             }
 
             good += RecordSize;
