@@ -67,12 +67,26 @@ public sealed class FlusherFaultTests : IDisposable
         using var disk = Tmpfs.Mount(_temp.Combine("disk"), "2m");
         var directory = Path.Combine(disk.MountPoint, "data");
         await using var driver = Open(directory);
-        await using var source = await driver.OpenAsync(new ConsumerSpec(new SubscriptionOptions("t", "g"), batch: false), CancellationToken.None);
-        var deliveries = await PublishAndReadAsync(driver, source, 3);
+        // Room for many deliveries in hand: each hand-out and each acknowledgement is a record in the group's journal.
+        await using var source = await driver.OpenAsync(new ConsumerSpec(new SubscriptionOptions("t", "g") { Concurrency = 500 }, batch: false), CancellationToken.None);
+        var deliveries = await PublishAndReadAsync(driver, source, 1000);
 
-        // The group's journal is still empty, so its first append needs a page the full disk no longer has.
+        // The disk is full; acknowledgements fill the journal's last page until one needs a page the disk no longer has.
         Fill(disk.MountPoint);
-        var ackError = await Assert.ThrowsAsync<StorageException>(() => deliveries[0].AckAsync().AsTask().WaitAsync(Timeout));
+        StorageException? ackError = null;
+        for (var i = 0; i < deliveries.Count - 2 && ackError is null; i++)
+        {
+            try
+            {
+                await deliveries[i].AckAsync().AsTask().WaitAsync(Timeout);
+            }
+            catch (StorageException e)
+            {
+                ackError = e;
+            }
+        }
+
+        Assert.True(ackError is not null, "no acknowledgement of 998 needed a new journal page");
         Assert.Equal(StorageErrorKind.DiskFull, ackError.Kind);
         Assert.True(StorageException.IsDiskFull(ackError.InnerException!), $"not ENOSPC: {ackError.InnerException}");
         Assert.Contains("the disk is full", ackError.Message, StringComparison.Ordinal);
@@ -85,7 +99,7 @@ public sealed class FlusherFaultTests : IDisposable
             await Task.Delay(1);
         }
 
-        await AssertStoppedAsync(driver, source, deliveries[1], deliveries[2], ackError);
+        await AssertStoppedAsync(driver, source, deliveries[^2], deliveries[^1], ackError);
     }
 
     public void Dispose()

@@ -47,4 +47,23 @@ internal sealed class EmbeddedDelivery : Delivery
             return ValueTask.FromException(e);
         }
     }
+
+    /// <summary>
+    /// Hands the delivery back as its consumer closes. On a stopped engine nothing can be recorded and nothing needs to
+    /// be: the delivery was never acknowledged, so it is offered again when the data directory is reopened; closing
+    /// must not fail for it (the cause is already reported by the engine's health and every settle).
+    /// </summary>
+    protected override ValueTask OnReleaseAsync()
+    {
+        try
+        {
+            _group.Nack(this, TimeSpan.Zero);
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.EngineStopped)
+        {
+            // Not settled, so redelivered after a reopen: nothing is lost by leaving it.
+        }
+
+        return default;
+    }
 }
