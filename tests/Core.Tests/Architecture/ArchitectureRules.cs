@@ -26,6 +26,9 @@ public static class ArchitectureRules
     private static readonly string[] FunctionsFolders = ["src/Triggers/", "src/Bindings/"];
     private static readonly string[] FunctionsPackages = ["Omnibus.Triggers", "Omnibus.Bindings"];
 
+    /// <summary>The isolated-worker package: Functions worker packages, no WebJobs code of ours.</summary>
+    private static readonly string[] WorkerFolders = ["src/Worker/"];
+
     /// <summary>Every violation in <paramref name="projects"/>, which should be all of src/ and samples/.</summary>
     public static IReadOnlyList<string> Check(IReadOnlyList<ProjectInfo> projects)
     {
@@ -51,7 +54,7 @@ public static class ArchitectureRules
     private static void CheckPackages(ProjectInfo project, List<string> violations)
     {
         var driver = DriverOf(project.Path);
-        var isFunctions = IsUnder(project, FunctionsFolders) || project.Path.StartsWith("samples/", StringComparison.Ordinal);
+        var isFunctions = IsUnder(project, FunctionsFolders) || IsUnder(project, WorkerFolders) || project.Path.StartsWith("samples/", StringComparison.Ordinal);
         foreach (var package in project.Packages)
         {
             var owner = ClientPackages.FirstOrDefault(kv => kv.Value.Contains(package, StringComparer.OrdinalIgnoreCase)).Key;
@@ -62,7 +65,7 @@ public static class ArchitectureRules
 
             if (!isFunctions && FunctionsPrefixes.Any(p => package.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
             {
-                violations.Add($"{project.Path} references {package}: only src/Triggers, src/Bindings and samples may reference Functions/WebJobs.");
+                violations.Add($"{project.Path} references {package}: only src/Triggers, src/Bindings, src/Worker and samples may reference Functions/WebJobs.");
             }
 
             if (IsCore(project) && !CoreAllowedPrefixes.Contains(package, StringComparer.OrdinalIgnoreCase))
