@@ -55,6 +55,7 @@ internal static class CliApp
         root.Subcommands.Add(DlqCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(OptionsCommand.Create());
+        root.Subcommands.Add(FuncCommand.Create());
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             help.Action = new ExitCodesHelpAction((HelpAction)help.Action!);
