@@ -45,7 +45,9 @@ internal sealed record BrokerFunction(FunctionMetadata Metadata, string TriggerP
             Concurrency = Number("maxConcurrency", settings.MaxConcurrency),
             MaxDeliveryAttempts = Number("maxDeliveryAttempts", settings.MaxDeliveryAttempts),
             DeadLetterTopic = Text("deadLetterTopic") ?? settings.DeadLetterTopic(topic),
-            StartFrom = string.Equals(Text("startFrom"), "Latest", StringComparison.OrdinalIgnoreCase) ? StartPosition.Latest : StartPosition.Earliest,
+            StartFrom = Text("startFrom") is not { } start ? StartPosition.Default
+                : Enum.TryParse<StartPosition>(start, ignoreCase: true, out var from) && Enum.IsDefined(from) ? from
+                : throw new OmnibusConfigurationException("startFrom", $"Function {function.Name}: startFrom '{start}' is not a start position; allowed: Earliest, Latest, Default."),
             Ordering = string.Equals(Text("orderBy"), "Key", StringComparison.OrdinalIgnoreCase) ? MessageOrdering.ByKey : MessageOrdering.None,
             Backoff = settings.Backoff,
             Batch = batched

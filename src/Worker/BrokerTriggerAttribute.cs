@@ -41,8 +41,8 @@ public sealed class BrokerTriggerAttribute : TriggerBindingAttribute
     /// <summary>Where messages go after the last failed attempt. Null: the extension's dead-letter naming.</summary>
     public string? DeadLetterTopic { get; set; }
 
-    /// <summary>Where a group that does not exist yet starts. Default <see cref="StartPosition.Earliest"/>.</summary>
-    public StartPosition StartFrom { get; set; } = StartPosition.Earliest;
+    /// <summary>Where a group that does not exist yet starts. Default <see cref="StartPosition.Default"/>: the driver's own.</summary>
+    public StartPosition StartFrom { get; set; } = StartPosition.Default;
 
     /// <summary>Whether messages with the same key run one at a time, in order. Default <see cref="Worker.OrderBy.None"/>.</summary>
     public OrderBy OrderBy { get; set; } = OrderBy.None;
@@ -51,6 +51,14 @@ public sealed class BrokerTriggerAttribute : TriggerBindingAttribute
     /// <c>cardinality</c> (<c>Many</c> or <c>One</c>); the default must be declared for Worker.Sdk's generator.</summary>
     [DefaultValue(false)]
     public bool IsBatched { get; set; }
+
+    /// <summary>
+    /// Whether the function may run on an at-most-once connection (e.g. <c>embedded://?qos=0</c>), where a message is
+    /// settled when it is handed out, so a failing invocation is neither retried nor dead-lettered. Default false: such
+    /// a connection fails the host's start.
+    /// </summary>
+    [DefaultValue(false)]
+    public bool AcceptAtMostOnce { get; set; }
 
     /// <summary>Batch mode: the most messages in one batch. 0: 100.</summary>
     public int MaxBatchSize { get; set; }

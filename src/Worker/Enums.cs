@@ -8,6 +8,9 @@ public enum StartPosition
 
     /// <summary>Only messages published after the group was created.</summary>
     Latest,
+
+    /// <summary>The driver's own start for a new group: Earliest, except on amqp:// (Latest).</summary>
+    Default,
 }
 
 /// <summary>The ordering a trigger gets (the in-process <c>Omnibus.Triggers.OrderBy</c>, member for member).</summary>

@@ -30,9 +30,17 @@ public abstract class CrashLoopConformanceTests : IAsyncLifetime
     /// <summary>Nothing to tear down by default.</summary>
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
+    /// <summary>A defect the driver is known to show in this scenario (reported as a skip naming it), or null.</summary>
+    protected virtual string? KnownDefect => null;
+
     [ConformanceFact]
     public async Task HandlerKillsProcess_EveryAttempt_DeadLetteredAfterMaxAttempts_OthersMoveOn()
     {
+        if (KnownDefect is { } defect)
+        {
+            throw new KnownDefectException(defect);
+        }
+
         var topic = $"crashloop-{_run}";
         var group = $"g-{_run}";
         var watchGroup = $"watch-{_run}"; // the children's view of the dead-letter topic
@@ -108,7 +116,7 @@ public abstract class CrashLoopConformanceTests : IAsyncLifetime
     private static async Task CreateGroupAsync(IBroker broker, string topic, string group)
     {
         var subscription = await broker.SubscribeAsync(
-            new SubscriptionOptions(topic, group) { StartFrom = StartPosition.Earliest },
+            new SubscriptionOptions(topic, group), // the driver's own start: nothing is published yet
             (_, _) => throw new InvalidOperationException("the group is only created here, before anything is published"));
         await subscription.DisposeAsync();
     }

@@ -32,7 +32,7 @@ public sealed class ConformanceTestCase : XunitTestCase
 
     private sealed class SkippingMessageBus : IMessageBus
     {
-        private static readonly string[] SkipTypes = [typeof(FeatureNotDeclaredException).FullName!, typeof(ServerUnavailableException).FullName!];
+        private static readonly string[] SkipTypes = [typeof(FeatureNotDeclaredException).FullName!, typeof(ServerUnavailableException).FullName!, typeof(KnownDefectException).FullName!];
         private readonly IMessageBus _inner;
 
         public SkippingMessageBus(IMessageBus inner) => _inner = inner;
@@ -63,6 +63,12 @@ public sealed class FeatureNotDeclaredException : Exception
     {
     }
 }
+
+/// <summary>
+/// Thrown by a scenario that a driver is known to fail some of the time, with the defect it shows; reported as a skip
+/// whose reason says it, so the defect stays visible in every run until the driver is fixed and the override removed.
+/// </summary>
+public sealed class KnownDefectException(string defect) : Exception("Known defect, not yet fixed: " + defect);
 
 /// <summary>
 /// Thrown by an integration-test fixture when the real server it needs cannot run on this machine; reported as a

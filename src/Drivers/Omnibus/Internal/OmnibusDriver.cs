@@ -48,6 +48,7 @@ internal sealed partial class OmnibusDriver : IBrokerDriver, IBacklogSource, IBr
         TimeToLive = true,
         BatchPublish = true,
         Replay = true,
+        RetainedMessages = true,
     };
 
     public ValueTask PublishAsync(string topic, Message message, CancellationToken cancellationToken)

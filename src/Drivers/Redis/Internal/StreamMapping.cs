@@ -8,7 +8,9 @@ internal static class StreamMapping
 {
     public static NameValueEntry[] ToFields(Message message)
     {
-        var count = 2 + (message.Key is null ? 0 : 1) + (message.ContentType is null ? 0 : 1) + (message.Timestamp == default ? 0 : 1)
+        // The core carries IdempotencyId as a header too; the idempotency-id field holds it once and reads back as that header.
+        var carried = message.IdempotencyId is { } carriedId && message.GetHeader(RedisStreamFields.IdempotencyHeader) == carriedId ? 1 : 0;
+        var count = -carried + 2 + (message.Key is null ? 0 : 1) + (message.ContentType is null ? 0 : 1) + (message.Timestamp == default ? 0 : 1)
             + (message.TimeToLive is null ? 0 : 1) + (message.IdempotencyId is null ? 0 : 1) + (message.HasHeaders ? message.Headers.Count : 0);
         var fields = new NameValueEntry[count];
         var i = 0;
@@ -43,6 +45,11 @@ internal static class StreamMapping
         {
             foreach (var (name, value) in message.Headers)
             {
+                if (carried == 1 && name == RedisStreamFields.IdempotencyHeader)
+                {
+                    continue;
+                }
+
                 fields[i++] = new NameValueEntry(RedisStreamFields.HeaderPrefix + name, value);
             }
         }
