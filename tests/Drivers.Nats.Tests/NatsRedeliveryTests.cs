@@ -74,4 +74,36 @@ public sealed class NatsRedeliveryTests(NatsServer server)
         var deliveries = seen.Items.Where(m => m.Id == slow.Id).ToList();
         Assert.Equal(1, Assert.Single(deliveries).DeliveryAttempt);
     }
+
+    // A closed member's last pull request stays open on the server until it expires. Naking its buffered deliveries
+    // while it is open had the server hand them straight back into it, each round trip counting an attempt: under
+    // churn a message reached the core's limit and was dead-lettered without its handler ever running.
+    [ConformanceFact]
+    public async Task Member_ClosedWhileItsPullIsOpen_HandsItsBufferBackOnce()
+    {
+        server.Require();
+        var topic = "handback-" + Guid.NewGuid().ToString("N")[..8];
+        await using var broker = Broker.Connect(server.ConnectionString + "&prefetch=100");
+        var options = new SubscriptionOptions(topic, "g") { MaxDeliveryAttempts = 1000 };
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = await broker.SubscribeAsync(options, async (_, _) =>
+        {
+            firstIn.TrySetResult();
+            await blocked.Task;
+        });
+        var sent = Enumerable.Range(0, 20).Select(i => Message.FromString($"m{i}")).ToList();
+        await broker.PublishBatchAsync(topic, sent);
+        await firstIn.Task.WaitAsync(Timeout);
+
+        // Its pull asked for 100 and got 20: it is still open when the member closes with 19 buffered.
+        var closing = first.CloseAsync().AsTask();
+        blocked.SetResult();
+        await closing;
+
+        var seen = new Recorder<Message>();
+        await using var second = await broker.SubscribeAsync(options, (m, _) => { seen.Add(m); return default; });
+        await seen.WaitForCountAsync(19, Timeout);
+        Assert.All(seen.Items, m => Assert.True(m.DeliveryAttempt <= 2, $"{m.Id} came as attempt {m.DeliveryAttempt}"));
+    }
 }

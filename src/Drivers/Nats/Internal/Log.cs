@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(5209, LogLevel.Debug, "Backlog of group {Group} on topic {Topic} unavailable: {Reason}")]
     public static partial void BacklogUnavailable(ILogger logger, string topic, string group, string reason);
+
+    [LoggerMessage(5210, LogLevel.Debug, "Handing a delivery of {Consumer} back failed (it is redelivered after ack wait): {Reason}")]
+    public static partial void HandBackFailed(ILogger logger, string consumer, string reason);
 }

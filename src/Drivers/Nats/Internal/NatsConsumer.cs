@@ -10,8 +10,11 @@ namespace Omnibus.Drivers.Nats.Internal;
 /// request into the kit's <see cref="DeliveryBuffer"/> (so it waits, and asks for nothing more, while the buffer is
 /// full), and a lease timer that sends in-progress acks for deliveries held longer than a third of the ack wait.
 /// A lost connection or a failed pull ends it with <see cref="ConnectionLostException"/>; the core then reopens it.
-/// On close the last pull request is drained for up to <c>pullExpires</c>, naking what still arrives, so nothing
-/// waits for the ack wait to run out.
+/// On close the last pull request is drained for up to <c>pullExpires</c>. What is handed back meanwhile (the buffered
+/// deliveries and what the open request still brings) is held and naked only when that request has ended: a nak sent
+/// while it is open would be redelivered into it at once, and each such round trip counts a delivery attempt, so a
+/// message could cycle through a closing member until the core dead-letters it unhandled. Nothing waits for the ack
+/// wait to run out.
 /// </summary>
 internal sealed class NatsConsumer : IDeliverySource
 {
@@ -26,6 +29,8 @@ internal sealed class NatsConsumer : IDeliverySource
     private readonly TimeSpan _expires;
     private readonly long _leaseRenewAfterMs;
     private readonly Timer _leaseTimer;
+    private readonly List<NatsDelivery> _handedBack = [];
+    private bool _pullEnded;
     private int _closed;
 
     public NatsConsumer(INatsJSConsumer consumer, string stream, ConsumerSpec spec, int batch, TimeSpan pullExpires, TimeSpan ackWait, ILogger log, Action<NatsConsumer> onClosed)
@@ -75,6 +80,24 @@ internal sealed class NatsConsumer : IDeliverySource
     {
         _abort.Cancel();
         await _buffer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands <paramref name="delivery"/> back to the group: held while this member's pull request is still open (see
+    /// the class summary), else naked now.
+    /// </summary>
+    internal ValueTask HandBackAsync(NatsDelivery delivery)
+    {
+        lock (_handedBack)
+        {
+            if (!_pullEnded)
+            {
+                _handedBack.Add(delivery);
+                return default;
+            }
+        }
+
+        return delivery.NakNowAsync();
     }
 
     internal void Settled(NatsDelivery delivery)
@@ -131,6 +154,34 @@ internal sealed class NatsConsumer : IDeliverySource
         catch (OperationCanceledException)
         {
             // Aborted: the connection is lost or the driver closes.
+        }
+        finally
+        {
+            await NakHandedBackAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task NakHandedBackAsync()
+    {
+        NatsDelivery[] held;
+        lock (_handedBack)
+        {
+            _pullEnded = true;
+            held = [.. _handedBack];
+            _handedBack.Clear();
+        }
+
+        foreach (var delivery in held)
+        {
+            try
+            {
+                await delivery.NakNowAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // The connection is gone: the server redelivers it when its ack wait runs out.
+                Log.HandBackFailed(_log, Name, e.Message);
+            }
         }
     }
 

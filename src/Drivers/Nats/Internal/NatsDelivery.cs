@@ -4,7 +4,7 @@ namespace Omnibus.Drivers.Nats.Internal;
 
 /// <summary>
 /// One JetStream delivery. Ack is Ack; a nack is a Nak with the core's backoff as its delay; a release (the member
-/// closed) a Nak without delay. While unsettled it is on its consumer's lease list, which sends in-progress acks.
+/// closed) a Nak without delay, held until the member's last pull request ended. While unsettled it is on its consumer's lease list, which sends in-progress acks.
 /// </summary>
 internal sealed class NatsDelivery : Delivery
 {
@@ -36,6 +36,16 @@ internal sealed class NatsDelivery : Delivery
         _owner.Settled(this);
         return _msg.AckAsync(cancellationToken: cancellationToken);
     }
+
+    // The member closed: its consumer holds the nak until its last pull request has ended (see NatsConsumer).
+    protected override ValueTask OnReleaseAsync()
+    {
+        _owner.Settled(this);
+        return _owner.HandBackAsync(this);
+    }
+
+    /// <summary>A nak without delay, sent now.</summary>
+    internal ValueTask NakNowAsync() => _msg.NakAsync();
 
     protected override ValueTask OnNackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken)
     {
