@@ -41,7 +41,7 @@ internal sealed partial class RedisConsumer
                 continue;
             }
 
-            claimed += await ClaimEntriesAsync(left, 0, token).ConfigureAwait(false);
+            claimed += await ClaimEntriesAsync([.. left.Select(p => new PendingEntry(p.MessageId, p.DeliveryCount))], 0, token).ConfigureAwait(false);
             _driver.AddOrphan(Key, Group, orphan); // until it is found empty
         }
 
@@ -51,11 +51,21 @@ internal sealed partial class RedisConsumer
         }
 
         var idleMs = (long)_settings.ClaimIdle.TotalMilliseconds;
-        var idle = await _db.StreamPendingMessagesAsync(Key, Group, Math.Min(room - claimed, MaxClaimPerRound), RedisValue.Null, "-", "+", idleMs).ConfigureAwait(false);
+        var idle = await IdlePendingAsync(Math.Min(room - claimed, MaxClaimPerRound), idleMs).ConfigureAwait(false);
         return claimed + await ClaimEntriesAsync(idle, idleMs, token).ConfigureAwait(false);
     }
 
-    private async Task<int> ClaimEntriesAsync(StreamPendingMessageInfo[] pending, long minIdleMs, CancellationToken token)
+    // XPENDING with IDLE (Redis 6.2), sent raw: StackExchange.Redis 2.8 has no overload for it. Each reply row is
+    // [id, consumer, idle ms, delivery count].
+    private async Task<PendingEntry[]> IdlePendingAsync(int count, long minIdleMs)
+    {
+        var rows = (RedisResult[])(await _db.ExecuteAsync("XPENDING", Key, Group, "IDLE", minIdleMs, "-", "+", count).ConfigureAwait(false))!;
+        return [.. rows.Select(r => (RedisResult[])r!).Select(r => new PendingEntry((RedisValue)r[0], (int)r[3]))];
+    }
+
+    private readonly record struct PendingEntry(RedisValue MessageId, int DeliveryCount);
+
+    private async Task<int> ClaimEntriesAsync(PendingEntry[] pending, long minIdleMs, CancellationToken token)
     {
         // Never its own: an entry this consumer holds is idle only because its lease could not be extended.
         var candidates = pending.Where(p => !_held.ContainsKey(p.MessageId.ToString()) && !IsDelayed(p.MessageId.ToString())).ToArray();

@@ -45,10 +45,10 @@ internal sealed partial class RedisDriver : IBrokerAdmin, IBacklogSource
         foreach (var topic in await TopicNamesAsync(db, cancellationToken).ConfigureAwait(false))
         {
             var key = StreamKey(topic);
-            StreamInfo info;
+            (long Length, long? Added) info;
             try
             {
-                info = await db.StreamInfoAsync(key).ConfigureAwait(false);
+                info = await StreamCountsAsync(db, key).ConfigureAwait(false);
             }
             catch (RedisServerException)
             {
@@ -56,7 +56,7 @@ internal sealed partial class RedisDriver : IBrokerAdmin, IBacklogSource
             }
 
             var bytes = await db.ExecuteAsync("MEMORY", "USAGE", key).ConfigureAwait(false);
-            topics.Add(new TopicInfo(topic, info.Length, bytes.IsNull ? null : (long)bytes, info.EntriesAdded, 1));
+            topics.Add(new TopicInfo(topic, info.Length, bytes.IsNull ? null : (long)bytes, info.Added ?? info.Length, 1)); // before Redis 7 no count of what was ever added: what is kept
         }
 
         return topics;
@@ -105,6 +105,28 @@ internal sealed partial class RedisDriver : IBrokerAdmin, IBacklogSource
         var db = (await ConnectAsync(cancellationToken).ConfigureAwait(false)).GetDatabase(Settings.Database);
         var entries = await db.StreamRangeAsync(StreamKey(topic), "-", "+", max).ConfigureAwait(false);
         return [.. entries.Select(e => StreamMapping.FromEntry(topic, e, 0, out _))];
+    }
+
+    // XINFO STREAM sent raw: StackExchange.Redis 2.8 does not read its entries-added field (Redis 7).
+    private static async Task<(long Length, long? Added)> StreamCountsAsync(IDatabase db, string key)
+    {
+        var fields = (RedisResult[])(await db.ExecuteAsync("XINFO", "STREAM", key).ConfigureAwait(false))!;
+        long length = 0;
+        long? added = null;
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            switch (fields[i].ToString())
+            {
+                case "length":
+                    length = (long)fields[i + 1];
+                    break;
+                case "entries-added":
+                    added = (long)fields[i + 1];
+                    break;
+            }
+        }
+
+        return (length, added);
     }
 
     private static async Task<long> LagAsync(IDatabase db, string key, StreamGroupInfo info)

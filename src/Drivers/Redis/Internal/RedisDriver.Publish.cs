@@ -23,7 +23,7 @@ internal sealed partial class RedisDriver
         var connection = await PublishConnectionAsync(topic, cancellationToken).ConfigureAwait(false);
         try
         {
-            await connection.GetDatabase(Settings.Database).StreamAddAsync(key, StreamMapping.ToFields(message), AddOptions()).ConfigureAwait(false);
+            await AddAsync(connection.GetDatabase(Settings.Database), key, StreamMapping.ToFields(message), MinIdNow()).ConfigureAwait(false);
         }
         catch (Exception e) when (IsConnectionError(e) || e is RedisServerException)
         {
@@ -51,11 +51,11 @@ internal sealed partial class RedisDriver
         }
 
         var batch = connection.GetDatabase(Settings.Database).CreateBatch();
-        var options = AddOptions();
-        var adds = new Task<RedisValue>[messages.Count];
+        var minId = MinIdNow();
+        var adds = new Task[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            adds[i] = batch.StreamAddAsync(key, StreamMapping.ToFields(messages[i]), options);
+            adds[i] = AddAsync(batch, key, StreamMapping.ToFields(messages[i]), minId);
         }
 
         batch.Execute();
@@ -112,15 +112,36 @@ internal sealed partial class RedisDriver
         }
     }
 
-    private StreamAddOptions AddOptions() => Settings.MaxLen > 0
-        ? new StreamAddOptions { MaxLength = Settings.MaxLen, Approximate = !Settings.ExactTrim }
-        : Settings.MaxAge is { } age
-            ? new StreamAddOptions
-            {
-                MinId = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)age.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "-0",
-                Approximate = !Settings.ExactTrim,
-            }
-            : default;
+    // XADD with the configured trimming. StackExchange.Redis 2.8 (the newest that a .NET 8 Functions host can load, see
+    // docs/drivers/redis.md) trims by MAXLEN only, so MINID trimming (maxAge) is sent as the raw command.
+    private Task AddAsync(IDatabaseAsync db, RedisKey key, NameValueEntry[] fields, string? minId)
+    {
+        if (minId is null)
+        {
+            return Settings.MaxLen > 0
+                ? db.StreamAddAsync(key, fields, maxLength: (int)Settings.MaxLen, useApproximateMaxLength: !Settings.ExactTrim)
+                : db.StreamAddAsync(key, fields);
+        }
+
+        var args = new object[5 + (fields.Length * 2)];
+        args[0] = key;
+        args[1] = "MINID";
+        args[2] = Settings.ExactTrim ? "=" : "~";
+        args[3] = minId;
+        args[4] = "*";
+        for (var i = 0; i < fields.Length; i++)
+        {
+            args[5 + (i * 2)] = fields[i].Name;
+            args[6 + (i * 2)] = fields[i].Value;
+        }
+
+        return db.ExecuteAsync("XADD", args);
+    }
+
+    // The oldest entry id that maxAge keeps, or null when trimming is by MAXLEN or off.
+    private string? MinIdNow() => Settings.MaxLen <= 0 && Settings.MaxAge is { } age
+        ? (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)age.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "-0"
+        : null;
 
     private void Wake(ConnectionMultiplexer connection, string key)
     {

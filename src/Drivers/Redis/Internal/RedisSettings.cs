@@ -15,7 +15,7 @@ internal sealed record RedisSettings
         "redis",
         DriverOption.Int32("database", 0, 0, 65535, "The database number (SELECT); the path of the URL says the same: redis://host:6379/2"),
         DriverOption.Text("prefix", null, "Prepended to every topic to form its stream key (topic orders with prefix app: is the key app:orders); none by default"),
-        DriverOption.Int64("maxLen", 0, 0, 1_000_000_000_000, "Retention by length: each XADD trims the stream to about this many entries (MAXLEN); 0 keeps everything"),
+        DriverOption.Int64("maxLen", 0, 0, int.MaxValue, "Retention by length: each XADD trims the stream to about this many entries (MAXLEN); 0 keeps everything"),
         DriverOption.Duration("maxAge", null, TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650), "Retention by age: each XADD trims entries older than this (MINID); unset keeps everything"),
         DriverOption.Choice("trim", "approximate", "How maxLen/maxAge trim: approximate (~, whole radix-tree nodes, cheap) or exact (=)", "approximate", "exact"),
         DriverOption.Duration("claimIdle", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(12), "An unacknowledged entry nobody touched for this long (its consumer died) is claimed by another consumer of the group; live consumers touch theirs every claimIdle/3"),
