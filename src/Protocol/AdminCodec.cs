@@ -5,6 +5,12 @@ namespace Omnibus.Protocol;
 /// <summary>Encodings of the handshake features and the admin replies (docs/protocol.md).</summary>
 internal static class AdminCodec
 {
+    /// <summary>
+    /// A HELLO_OK feature bit that is no broker feature but a protocol capability: the server understands
+    /// <see cref="Opcode.ReportStarts"/> and <see cref="Opcode.Started"/>. Bits from 16 up are capabilities.
+    /// </summary>
+    public const uint ReportsStartsBit = 1u << 16;
+
     public static uint EncodeFeatures(BrokerFeatures f) =>
         (f.ConsumerGroups ? 1u : 0) | (f.KeyOrdering ? 2u : 0) | (f.Persistent ? 4u : 0) | (f.DelayedDelivery ? 8u : 0)
         | (f.TimeToLive ? 16u : 0) | (f.NativeDeadLetter ? 32u : 0) | (f.ExactlyOnce ? 64u : 0) | (f.BatchPublish ? 128u : 0)

@@ -45,6 +45,16 @@ internal enum Opcode : byte
     /// <summary>A group's backlog; answered by <see cref="BacklogResult"/>.</summary>
     Backlog = 0x0D,
 
+    /// <summary>
+    /// From now on this connection reports <see cref="Started"/> for every delivery before its handler runs, and the
+    /// server counts a delivery attempt then rather than when it sends the delivery. No reply. Only to a server whose
+    /// HELLO_OK has <see cref="AdminCodec.ReportsStartsBit"/>.
+    /// </summary>
+    ReportStarts = 0x0E,
+
+    /// <summary>The handlers of these delivery tags are about to run: their attempts count from here. No reply.</summary>
+    Started = 0x0F,
+
     /// <summary>Success without data (publish acknowledged, subscribed, unsubscribed).</summary>
     Ok = 0x80,
 
@@ -83,7 +93,7 @@ internal enum Opcode : byte
 internal static class Opcodes
 {
     /// <summary>Whether a client may send <paramref name="opcode"/>.</summary>
-    public static bool IsRequest(byte opcode) => opcode is >= (byte)Opcode.Hello and <= (byte)Opcode.Backlog;
+    public static bool IsRequest(byte opcode) => opcode is >= (byte)Opcode.Hello and <= (byte)Opcode.Started;
 
     /// <summary>Whether a server may send <paramref name="opcode"/>.</summary>
     public static bool IsReply(byte opcode) => opcode is (>= (byte)Opcode.Ok and <= (byte)Opcode.SubscriptionEnded) or (byte)Opcode.Error;

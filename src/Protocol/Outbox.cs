@@ -15,6 +15,9 @@ internal sealed class Outbox : IDisposable
     private FrameBuilder _pending = new();
     private FrameBuilder? _spare = new();
     private TaskCompletionSource? _space;
+    private TaskCompletionSource? _pendingWritten; // completes when the frames pending now have reached the sink
+    private TaskCompletionSource? _batchWritten;   // completes when the batch the writer holds has reached the sink
+    private bool _writing;
     private bool _closed;
 
     /// <param name="limit">Pending bytes above which <see cref="WaitForSpaceAsync"/> waits.</param>
@@ -69,6 +72,30 @@ internal sealed class Outbox : IDisposable
     }
 
     /// <summary>
+    /// Completes once every frame encoded before the call has been handed to the sink (written to the socket), so it
+    /// survives this process dying; fails if the outbox closes first.
+    /// </summary>
+    public Task WhenWrittenAsync()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return Task.FromException(new IOException("The connection is closed."));
+            }
+
+            if (_pending.Length > 0)
+            {
+                return (_pendingWritten ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            return _writing
+                ? (_batchWritten ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task
+                : Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
     /// Writes pending frames to <paramref name="sink"/> until <see cref="Close"/> (after sending what was pending then)
     /// or until a write fails or takes longer than <paramref name="stallTimeout"/> (the peer is not reading), which
     /// throws <see cref="TimeoutException"/>.
@@ -91,6 +118,9 @@ internal sealed class Outbox : IDisposable
                         batch = _pending;
                         _pending = _spare!;
                         _spare = null;
+                        _writing = true;
+                        _batchWritten = _pendingWritten;
+                        _pendingWritten = null;
                         ReleaseWaiters();
                     }
                 }
@@ -120,10 +150,16 @@ internal sealed class Outbox : IDisposable
                 }
 
                 batch.Reset();
+                TaskCompletionSource? written;
                 lock (_lock)
                 {
                     _spare = batch;
+                    _writing = false;
+                    written = _batchWritten;
+                    _batchWritten = null;
                 }
+
+                written?.TrySetResult();
             }
         }
         finally
@@ -143,8 +179,12 @@ internal sealed class Outbox : IDisposable
             }
 
             _closed = true;
-            _space?.TrySetException(new IOException("The connection is closed."));
+            var closedError = new IOException("The connection is closed.");
+            _space?.TrySetException(closedError);
             _space = null;
+            _batchWritten?.TrySetException(closedError);
+            _pendingWritten?.TrySetException(closedError);
+            _batchWritten = _pendingWritten = null;
         }
 
         _signal.Set();

@@ -43,7 +43,7 @@ internal sealed class Fuzzer
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(frame, length);
                 return frame;
             case 3: // unknown or reply opcode
-                frame[4] = (byte)_random.Next(0x0E, 0x100);
+                frame[4] = (byte)_random.Next(0x10, 0x100);
                 return frame;
             case 4: // random bytes
                 var garbage = new byte[_random.Next(1, 64)];
@@ -52,7 +52,7 @@ internal sealed class Fuzzer
             default: // valid header, random payload
                 var payload = new byte[_random.Next(0, 200)];
                 _random.NextBytes(payload);
-                return RawClient.Encode((Opcode)_random.Next(2, 0x0E), (uint)_random.Next(), b => b.WriteBytes(payload));
+                return RawClient.Encode((Opcode)_random.Next(2, 0x10), (uint)_random.Next(), b => b.WriteBytes(payload));
         }
     }
 

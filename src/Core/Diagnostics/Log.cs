@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(1014, LogLevel.Warning, "Closing the lost consumer of topic {Topic}, group {Group} failed")]
     public static partial void ConsumerCloseFailed(ILogger logger, Exception error, string topic, string group);
+
+    [LoggerMessage(1015, LogLevel.Warning, "The attempt of message {MessageId} on topic {Topic} could not be recorded before its handler; it is not run now and comes back after the backoff")]
+    public static partial void StartNotRecorded(ILogger logger, Exception exception, string messageId, string topic);
 }

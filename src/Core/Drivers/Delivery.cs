@@ -8,6 +8,7 @@ namespace Omnibus.Drivers;
 public abstract class Delivery
 {
     private int _settled;
+    private int _started;
 
     /// <summary>Creates a delivery of <paramref name="message"/>.</summary>
     protected Delivery(Message message) => Message = message;
@@ -37,6 +38,13 @@ public abstract class Delivery
     /// <summary>Its consumer went away before handling it: hand it back to the group's other consumers at once.</summary>
     public ValueTask ReleaseAsync() => TrySettle() ? OnReleaseAsync() : default;
 
+    /// <summary>
+    /// The core is about to run a handler on it: a driver that counts delivery attempts where handlers run, rather than
+    /// where messages are handed out, records the attempt here, before any handler code can end the process. Runs the
+    /// driver's hook once; never for a settled delivery, nor for one dead-lettered without running.
+    /// </summary>
+    public ValueTask StartingAsync() => Interlocked.Exchange(ref _started, 1) == 0 && !IsSettled ? OnStartingAsync() : default;
+
     /// <summary>Whether its time to live has run out at <paramref name="now"/>.</summary>
     public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt is { } expiry && expiry <= now;
 
@@ -48,6 +56,9 @@ public abstract class Delivery
 
     /// <summary>The driver's rejection with a redelivery delay; called at most once, and never after another hook.</summary>
     protected abstract ValueTask OnNackAsync(TimeSpan redeliverAfter, CancellationToken cancellationToken);
+
+    /// <summary>A handler is about to run on it (see <see cref="StartingAsync"/>). Default: nothing.</summary>
+    protected virtual ValueTask OnStartingAsync() => default;
 
     /// <summary>Hands the message back (its consumer closed). Default: a rejection with no delay.</summary>
     protected virtual ValueTask OnReleaseAsync() => OnNackAsync(TimeSpan.Zero, CancellationToken.None);

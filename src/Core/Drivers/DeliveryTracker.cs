@@ -61,7 +61,8 @@ public sealed class DeliveryTracker
     }
 
     /// <summary>
-    /// Closes the tracker and releases every delivery it holds, in no particular order. Idempotent; later
+    /// Closes the tracker and releases every delivery it holds, oldest first (the order they were tracked in), so a broker
+    /// that requeues each released delivery behind the previous one keeps their order. Idempotent; later
     /// <see cref="TryTrack"/> calls release what they are given.
     /// </summary>
     public async ValueTask CloseAsync()
@@ -81,6 +82,8 @@ public sealed class DeliveryTracker
                 held.Add(d);
             }
         }
+
+        held.Reverse(); // linked newest first
 
         foreach (var delivery in held)
         {

@@ -94,6 +94,30 @@ internal sealed partial class SubscriptionRunner
 
     private async Task HandleBatchAsync(List<Delivery> deliveries)
     {
+        // Every start is asked for before any is awaited, so a driver can report them all at once.
+        List<(Delivery Delivery, Task Starting)>? waiting = null;
+        foreach (var delivery in deliveries)
+        {
+            var starting = delivery.StartingAsync();
+            if (!starting.IsCompletedSuccessfully)
+            {
+                (waiting ??= []).Add((delivery, starting.AsTask()));
+            }
+        }
+
+        foreach (var (delivery, starting) in waiting ?? [])
+        {
+            if (await NotStartedAsync(delivery, new ValueTask(starting)).ConfigureAwait(false))
+            {
+                deliveries.Remove(delivery);
+            }
+        }
+
+        if (deliveries.Count == 0)
+        {
+            return;
+        }
+
         var messages = new Message[deliveries.Count];
         for (var i = 0; i < messages.Length; i++)
         {

@@ -90,6 +90,12 @@ internal sealed partial class SubscriptionRunner
             return;
         }
 
+        var starting = delivery.StartingAsync();
+        if (!starting.IsCompletedSuccessfully && await NotStartedAsync(delivery, starting).ConfigureAwait(false))
+        {
+            return;
+        }
+
         while (true)
         {
             var error = await InvokeAsync(message).ConfigureAwait(false);

@@ -137,6 +137,12 @@ internal sealed partial class SubscriptionRunner : ISubscription
                         continue;
                     }
 
+                    var starting = delivery.StartingAsync();
+                    if (!starting.IsCompletedSuccessfully && await NotStartedAsync(delivery, starting).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
                     if (OmnibusTelemetry.Source.HasListeners() || OmnibusTelemetry.AnyMetricEnabled)
                     {
                         var error = await InvokeAsync(message).ConfigureAwait(false);
@@ -176,6 +182,25 @@ internal sealed partial class SubscriptionRunner : ISubscription
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // Closing.
+        }
+    }
+
+    /// <summary>
+    /// Awaits a start the driver could not complete at once; true when it failed, so the handler must not run (the
+    /// attempt it would be is not on record): the delivery goes back with the backoff, as after a failure.
+    /// </summary>
+    private async ValueTask<bool> NotStartedAsync(Delivery delivery, ValueTask starting)
+    {
+        try
+        {
+            await starting.ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception e)
+        {
+            Log.StartNotRecorded(_log, e, delivery.Message.Id, delivery.Message.Topic);
+            await delivery.NackAsync(Options.Backoff.DelayAfter(delivery.Message.DeliveryAttempt), CancellationToken.None).ConfigureAwait(false);
+            return true;
         }
     }
 

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(3009, LogLevel.Debug, "TCP connection {ConnectionId} authenticated as client {ClientName}")]
     public static partial void Authenticated(ILogger logger, string connectionId, string clientName);
+
+    [LoggerMessage(3010, LogLevel.Warning, "Counting the attempt of delivery {DeliveryTag} of TCP connection {ConnectionId} failed: {Reason}")]
+    public static partial void StartFailed(ILogger logger, ulong deliveryTag, string connectionId, string reason);
 }

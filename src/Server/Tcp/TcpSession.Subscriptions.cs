@@ -12,8 +12,12 @@ internal sealed partial class TcpSession
     private readonly Dictionary<uint, ServerSubscription> _subscriptions = [];
     private readonly Dictionary<ulong, (ServerSubscription Subscription, Delivery Delivery)> _unsettled = [];
     private ulong _nextTag;
+    private volatile bool _reportsStarts;
 
-    /// <summary>Forwards one delivery to the client; its tag stays unsettled until ACK, NACK or the close.</summary>
+    /// <summary>
+    /// Forwards one delivery to the client; its tag stays unsettled until ACK, NACK or the close. Its attempt counts
+    /// when the client reports that a handler starts on it (STARTED), or now for a client that does not report starts.
+    /// </summary>
     internal void SendDelivery(ServerSubscription subscription, Delivery delivery)
     {
         ulong tag;
@@ -21,6 +25,11 @@ internal sealed partial class TcpSession
         {
             tag = ++_nextTag;
             _unsettled.Add(tag, (subscription, delivery));
+        }
+
+        if (!_reportsStarts)
+        {
+            Start(tag, delivery);
         }
 
         var message = delivery.Message;
@@ -189,6 +198,56 @@ internal sealed partial class TcpSession
         {
             var delay = TimeSpan.FromMilliseconds(Math.Min(delayMs, (ulong)TimeSpan.FromDays(365).TotalMilliseconds));
             Settle(tag, delivery.NackAsync(delay, _closing.Token));
+        }
+    }
+
+    /// <summary>REPORT_STARTS: this client sends STARTED before its handlers run, so attempts count then.</summary>
+    private void ReportStarts(ref FrameReader reader)
+    {
+        reader.End();
+        _reportsStarts = true;
+    }
+
+    /// <summary>STARTED: handlers are about to run on these tags; unknown tags (settled, or of a closed subscription) are ignored.</summary>
+    private void Started(ref FrameReader reader)
+    {
+        var count = reader.ReadVarint32(reader.Remaining, "tag count");
+        for (var i = 0; i < count; i++)
+        {
+            var tag = reader.ReadVarint();
+            Delivery? delivery;
+            lock (_unsettled)
+            {
+                delivery = _unsettled.TryGetValue(tag, out var entry) ? entry.Delivery : null;
+            }
+
+            if (delivery is not null)
+            {
+                Start(tag, delivery);
+            }
+        }
+
+        reader.End();
+    }
+
+    private void Start(ulong tag, Delivery delivery)
+    {
+        var starting = delivery.StartingAsync();
+        if (!starting.IsCompletedSuccessfully)
+        {
+            _ = ObserveStartAsync(tag, starting);
+        }
+    }
+
+    private async Task ObserveStartAsync(ulong tag, ValueTask starting)
+    {
+        try
+        {
+            await starting.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.StartFailed(_logger, tag, Id, e.Message);
         }
     }
 

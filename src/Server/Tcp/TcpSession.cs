@@ -211,6 +211,12 @@ internal sealed partial class TcpSession : IDisposable
             case Opcode.Unsubscribe:
                 Unsubscribe(requestId, ref reader);
                 break;
+            case Opcode.ReportStarts:
+                ReportStarts(ref reader);
+                break;
+            case Opcode.Started:
+                Started(ref reader);
+                break;
             case Opcode.Ping:
                 reader.End();
                 using (_outbox.Begin(Opcode.Pong, requestId))
@@ -250,7 +256,7 @@ internal sealed partial class TcpSession : IDisposable
         using var frame = _outbox.Begin(Opcode.HelloOk, requestId);
         var b = frame.Builder;
         b.WriteUInt16(Frame.Version);
-        b.WriteUInt32(AdminCodec.EncodeFeatures(_broker.Features));
+        b.WriteUInt32(AdminCodec.EncodeFeatures(_broker.Features) | AdminCodec.ReportsStartsBit);
         b.WriteUInt32((uint)_options.MaxFrameBytes);
         b.WriteUInt32((uint)_options.MaxCredits);
         b.WriteUInt32((uint)Math.Min(_options.IdleTimeout.TotalMilliseconds, uint.MaxValue));

@@ -58,6 +58,34 @@ public sealed class KitDeliveryTests
     }
 
     [Fact]
+    public async Task Tracker_Close_ReleasesOldestFirst()
+    {
+        var tracker = new DeliveryTracker();
+        var released = new List<int>();
+        var deliveries = Enumerable.Range(0, 5).Select(i => new CountingDelivery { OnRelease = () => released.Add(i) }).ToList();
+        deliveries.ForEach(d => Assert.True(tracker.TryTrack(d, DateTimeOffset.UtcNow)));
+        await deliveries[2].AckAsync();
+
+        await tracker.CloseAsync();
+
+        Assert.Equal([0, 1, 3, 4], released);
+    }
+
+    [Fact]
+    public async Task Delivery_Starting_RunsItsHookOnce_AndNeverOnASettledOne()
+    {
+        var delivery = new CountingDelivery();
+        await delivery.StartingAsync();
+        await delivery.StartingAsync();
+        Assert.Equal(1, delivery.Starts);
+
+        var settled = new CountingDelivery();
+        await settled.AckAsync();
+        await settled.StartingAsync();
+        Assert.Equal(0, settled.Starts);
+    }
+
+    [Fact]
     public void Tracker_ExpiredDelivery_IsSettledByItsExpiryHook_NotHandedOut()
     {
         var tracker = new DeliveryTracker();
@@ -145,6 +173,15 @@ public sealed class KitDeliveryTests
         public int Nacks;
         public int Releases;
         public int Expiries;
+        public int Starts;
+
+        public Action? OnRelease { get; init; }
+
+        protected override ValueTask OnStartingAsync()
+        {
+            Interlocked.Increment(ref Starts);
+            return default;
+        }
 
         protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
         {
@@ -160,6 +197,7 @@ public sealed class KitDeliveryTests
 
         protected override ValueTask OnReleaseAsync()
         {
+            OnRelease?.Invoke();
             Interlocked.Increment(ref Releases);
             return default;
         }

@@ -125,7 +125,9 @@ internal sealed partial class ClientConnection
         {
             case Opcode.HelloOk:
                 reader.ReadUInt16();
-                Features = AdminCodec.DecodeFeatures(reader.ReadUInt32());
+                var features = reader.ReadUInt32();
+                Features = AdminCodec.DecodeFeatures(features);
+                ReportsStarts = (features & AdminCodec.ReportsStartsBit) != 0;
                 MaxFrameBytes = (int)Math.Min(reader.ReadUInt32(), MaxServerFrameBytes);
                 MaxCredits = (int)Math.Min(reader.ReadUInt32(), int.MaxValue);
                 var idle = TimeSpan.FromMilliseconds(reader.ReadUInt32());
@@ -195,6 +197,30 @@ internal sealed partial class ClientConnection
         {
             Log.SettleLost(_logger, tag);
         }
+    }
+
+    /// <summary>
+    /// Tells the server that a handler is about to run on a delivery, so it counts the attempt, and completes once that
+    /// is written to the socket (with every ACK before it): what follows may end the process. A server that does not
+    /// take STARTED counted the attempt when it sent the delivery.
+    /// </summary>
+    public Task StartedAsync(ulong tag)
+    {
+        if (!ReportsStarts)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (!TrySend(Opcode.Started, tag, static (b, t) =>
+        {
+            b.WriteVarint(1);
+            b.WriteVarint(t);
+        }))
+        {
+            return Task.FromException(new IOException("The connection is closed: the delivery is back with the server."));
+        }
+
+        return _outbox.WhenWrittenAsync();
     }
 
     /// <summary>Rejects a delivery received on this connection; the server redelivers it after <paramref name="delay"/>.</summary>

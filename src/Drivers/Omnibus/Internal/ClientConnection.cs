@@ -47,6 +47,9 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     /// <summary>The server's frame limit, from the handshake.</summary>
     public int MaxFrameBytes { get; private set; } = Frame.DefaultMaxFrameBytes;
 
+    /// <summary>Whether the server counts attempts on STARTED (from the handshake); the connection then reports starts.</summary>
+    public bool ReportsStarts { get; private set; }
+
     /// <summary>The server's cap on a subscription's credit, from the handshake.</summary>
     public int MaxCredits { get; private set; } = int.MaxValue;
 
@@ -86,6 +89,11 @@ internal sealed partial class ClientConnection : IAsyncDisposable
                 b.WriteNullableString(s.Name);
             });
             await hello.WaitAsync(timeout.Token).ConfigureAwait(false);
+            if (connection.ReportsStarts && !connection.TrySend(Opcode.ReportStarts, 0, static (_, _) => { }))
+            {
+                throw new IOException($"The connection to {settings} closed during the handshake.");
+            }
+
             _ = Task.Run(connection.PingLoopAsync); // paced by the server's IdleTimeout, known from here on
             Volatile.Write(ref connection._established, true);
             Log.Connected(logger, settings.ToString());

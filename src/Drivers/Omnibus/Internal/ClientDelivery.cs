@@ -16,6 +16,13 @@ internal sealed class ClientDelivery : Delivery
         _tag = tag;
     }
 
+    // The server counts the attempt on STARTED; the handler runs once that frame is on the wire.
+    protected override ValueTask OnStartingAsync()
+    {
+        var written = _connection.StartedAsync(_tag);
+        return written.IsCompletedSuccessfully ? default : new ValueTask(written);
+    }
+
     protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
     {
         _connection.Ack(_tag);

@@ -271,15 +271,9 @@ internal sealed partial class ConsumerGroup
     private EmbeddedDelivery Hand(EmbeddedConsumer consumer, int partition, LogRecord record, int lane)
     {
         var key = (partition, record.Offset);
+        // Counted when a handler starts on it (Started), not here: a delivery handed back unstarted (its consumer
+        // closed or died with it still buffered) uses up no attempt.
         var attempt = _state.Attempts.GetValueOrDefault(key) + 1;
-        if (consumer.Qos != 0)
-        {
-            // Counted on disk before any handler sees it, so a handler that kills the process still uses up an attempt.
-            _store.WriteAttemptNow(partition, record.Offset, attempt);
-            _topic.Engine.JournalDirty();
-        }
-
-        _state.Attempts[key] = attempt;
         var token = ++_tokens;
         var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)_topic.Engine.Settings.VisibilityTimeout.TotalMilliseconds;
         var message = RecordCodec.ToMessage(record, _topic.Name, attempt);
@@ -290,7 +284,7 @@ internal sealed partial class ConsumerGroup
         }
         else
         {
-            _inFlight[key] = new InFlight(token, deadline, consumer, record, lane);
+            _inFlight[key] = new InFlight(token, deadline, consumer, record, lane, attempt);
             if (lane >= 0)
             {
                 _lanes.Took(consumer, lane);

@@ -48,6 +48,33 @@ internal sealed partial class ConsumerGroup
     }
 
     /// <summary>
+    /// A handler is about to run on the delivery: its attempt counts from now, on disk before any handler code runs,
+    /// so a handler that kills the process still uses it up (<see cref="GroupStore.WriteAttemptNow"/>).
+    /// </summary>
+    /// <exception cref="StorageException">The engine stopped or the write failed; the attempt is not counted.</exception>
+    public void Started(EmbeddedDelivery delivery)
+    {
+        if (_topic.Engine.StoppedError() is { } stopped)
+        {
+            throw stopped;
+        }
+
+        lock (_lock)
+        {
+            var key = (delivery.Partition, delivery.Offset);
+            if (!_inFlight.TryGetValue(key, out var flight) || flight.Token != delivery.Token || flight.Started)
+            {
+                return;
+            }
+
+            _store.WriteAttemptNow(delivery.Partition, delivery.Offset, flight.Attempt);
+            _topic.Engine.JournalDirty();
+            _state.Attempts[key] = flight.Attempt;
+            flight.Started = true;
+        }
+    }
+
+    /// <summary>
     /// Puts a delivery back, to be handed out again after <paramref name="delay"/>, with its attempt count kept.
     /// </summary>
     /// <exception cref="StorageException">The engine stopped; nothing was changed.</exception>
@@ -68,8 +95,12 @@ internal sealed partial class ConsumerGroup
 
             _inFlight.Remove(key);
             LeftInFlightLocked(flight);
-            _store.AppendAttempts(delivery.Partition, delivery.Offset, _state.Attempts.GetValueOrDefault(key));
-            _topic.Engine.JournalDirty();
+            if (flight.Started)
+            {
+                _store.AppendAttempts(delivery.Partition, delivery.Offset, _state.Attempts.GetValueOrDefault(key));
+                _topic.Engine.JournalDirty();
+            }
+
             if (delay > TimeSpan.Zero)
             {
                 ScheduleLocked(delivery.Partition, flight.Record, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)delay.TotalMilliseconds);

@@ -295,5 +295,9 @@ internal sealed partial class ConsumerGroup : IDisposable
     }
 
     /// <summary>A delivery handed out: its token, visibility deadline, holder, record and key lane (-1 when none is held).</summary>
-    private sealed record InFlight(long Token, long Deadline, EmbeddedConsumer Consumer, LogRecord Record, int Lane);
+    private sealed record InFlight(long Token, long Deadline, EmbeddedConsumer Consumer, LogRecord Record, int Lane, int Attempt)
+    {
+        /// <summary>Whether a handler started on it, so its attempt is counted. Guarded by the group's lock.</summary>
+        public bool Started { get; set; }
+    }
 }

@@ -29,6 +29,19 @@ internal sealed class EmbeddedDelivery : Delivery
 
     public long Token { get; }
 
+    protected override ValueTask OnStartingAsync()
+    {
+        try
+        {
+            _group.Started(this);
+            return default;
+        }
+        catch (StorageException e)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+
     protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
     {
         var durable = _group.AckAsync(this);
