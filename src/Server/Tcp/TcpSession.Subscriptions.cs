@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Omnibus.Drivers;
 using Omnibus.Protocol;
 
@@ -235,19 +236,7 @@ internal sealed partial class TcpSession
         var starting = delivery.StartingAsync();
         if (!starting.IsCompletedSuccessfully)
         {
-            _ = ObserveStartAsync(tag, starting);
-        }
-    }
-
-    private async Task ObserveStartAsync(ulong tag, ValueTask starting)
-    {
-        try
-        {
-            await starting.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Log.StartFailed(_logger, tag, Id, e.Message);
+            _ = ObserveAsync(tag, starting, Log.StartFailed);
         }
     }
 
@@ -274,18 +263,18 @@ internal sealed partial class TcpSession
             return;
         }
 
-        _ = ObserveSettleAsync(tag, settling);
+        _ = ObserveAsync(tag, settling, Log.SettleFailed);
     }
 
-    private async Task ObserveSettleAsync(ulong tag, ValueTask settling)
+    private async Task ObserveAsync(ulong tag, ValueTask pending, Action<ILogger, ulong, string, string> failed)
     {
         try
         {
-            await settling.ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            Log.SettleFailed(_logger, tag, Id, e.Message);
+            failed(_logger, tag, Id, e.Message);
         }
     }
 
