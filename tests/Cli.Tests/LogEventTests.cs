@@ -25,6 +25,22 @@ public sealed partial class LogEventTests
     }
 
     [Fact]
+    public void Src_LogsOnlyThroughLoggerMessage_NeverWithoutAnEventId()
+    {
+        var direct = DirectLogCall();
+        var calls = Directory.EnumerateFiles(Path.Combine(Root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line)))
+            .Where(l => direct.IsMatch(l.line))
+            .Select(l => $"{Path.GetRelativePath(Root, l.f)}:{l.i + 1}: {l.line.Trim()}").ToList();
+
+        Assert.Empty(calls);
+    }
+
+    [GeneratedRegex(@"\.Log(Trace|Debug|Information|Warning|Error|Critical)\(")]
+    private static partial Regex DirectLogCall();
+
+    [Fact]
     public void Events_EachId_InItsAssemblysRange()
     {
         var ranges = Ranges();

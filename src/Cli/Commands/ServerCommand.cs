@@ -126,7 +126,7 @@ internal static class ServerCommand
         // Open the engine now rather than on the first client: a data directory another process holds fails here, at start.
         var admin = broker.Admin ?? throw FeatureNotSupportedException.For(broker.Scheme, nameof(IBroker.Admin), "the server needs a broker it can inspect.");
         var topics = await admin.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Engine open at {DataDirectory}: {Topics} topics", data, topics.Count);
+        ServerLog.EngineOpen(logger, data, topics.Count);
         OmnibusServer server;
         try
         {
@@ -142,7 +142,7 @@ internal static class ServerCommand
 
         foreach (var spec in specs)
         {
-            logger.LogInformation("Token {Name}: publish {Publish}, subscribe {Subscribe}", spec.Name, string.Join(',', spec.Publish), string.Join(',', spec.Subscribe));
+            ServerLog.TokenAccepted(logger, spec.Name, string.Join(',', spec.Publish), string.Join(',', spec.Subscribe));
         }
 
         var endpoints = string.Join(" and ", new[] { server.ConnectionString, server.HttpAddress?.ToString() }.OfType<string>());
@@ -156,7 +156,7 @@ internal static class ServerCommand
         catch (OperationCanceledException)
         {
             // Ctrl+C or SIGTERM: the normal way to stop. The usings close the server, then the engine.
-            logger.LogInformation("Stopping: closing connections, then the engine");
+            ServerLog.Stopping(logger);
         }
 
         return ExitCodes.Success;
