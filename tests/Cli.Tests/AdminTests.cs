@@ -14,9 +14,9 @@ public sealed class AdminTests : TempDirectoryTests
         (await CliProcess.RunWithInputAsync(input, "pub", "stock", "--lines", "--connect", Dir.Embedded)).Expect(0);
         (await CliProcess.RunAsync("sub", "stock", "--group", "audit", "--from", "earliest", "--count", "2", "--connect", Dir.Embedded)).Expect(0);
 
-        var topics = Json((await CliProcess.RunAsync("topics", "--json", "--connect", Dir.Embedded)).Expect(0));
-        var groups = Json((await CliProcess.RunAsync("groups", "--topic", "stock", "--json", "--connect", Dir.Embedded)).Expect(0));
-        var peek = Json((await CliProcess.RunAsync("peek", "stock", "--max", "3", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var topics = CliJson.Parse((await CliProcess.RunAsync("topics", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var groups = CliJson.Parse((await CliProcess.RunAsync("groups", "--topic", "stock", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var peek = CliJson.Parse((await CliProcess.RunAsync("peek", "stock", "--max", "3", "--json", "--connect", Dir.Embedded)).Expect(0));
 
         var stock = topics.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "stock");
         Assert.Equal(5, stock.GetProperty("messages").GetInt64());
@@ -45,7 +45,7 @@ public sealed class AdminTests : TempDirectoryTests
     public async Task DlqReplay_DeadLettersOfAFailingSubscription_GoBackToTheirTopic()
     {
         await DeadLetterThreeAsync("orders", "shipping");
-        var before = Json((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var before = CliJson.Parse((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", Dir.Embedded)).Expect(0));
 
         var replay = (await CliProcess.RunAsync("dlq", "replay", "orders", "--connect", Dir.Embedded)).Expect(0);
         var again = (await CliProcess.RunAsync("dlq", "replay", "orders", "--connect", Dir.Embedded)).Expect(0);
@@ -54,7 +54,7 @@ public sealed class AdminTests : TempDirectoryTests
         Assert.Equal(3, before.EnumerateArray().Single().GetProperty("deadLettered").GetInt64());
         Assert.Equal("replayed 3 messages from orders.dlq", replay.Stdout.Trim());
         Assert.Equal("replayed 0 messages from orders.dlq", again.Stdout.Trim());
-        var after = Json((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", Dir.Embedded)).Expect(0));
+        var after = CliJson.Parse((await CliProcess.RunAsync("groups", "--topic", "orders", "--json", "--connect", Dir.Embedded)).Expect(0));
         Assert.Equal(0, after.EnumerateArray().Single(g => g.GetProperty("group").GetString() == "shipping").GetProperty("deadLettered").GetInt64());
         var replayed = sub.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["o1", "o2", "o3"], replayed.Select(m => m.GetProperty("body").GetString()));
@@ -75,8 +75,6 @@ public sealed class AdminTests : TempDirectoryTests
 
         Assert.Equal("replayed 2 messages from payments.dlq", replay.Stdout.Trim());
     }
-
-    private static JsonElement Json(CliResult result) => JsonDocument.Parse(result.Stdout).RootElement;
 
     /// <summary>Publishes o1..o3 to <paramref name="topic"/> and fails each once in <paramref name="group"/>, in this process, then closes the engine.</summary>
     private async Task DeadLetterThreeAsync(string topic, string group)

@@ -48,7 +48,7 @@ public sealed class KafkaTests : IDisposable
         var input = string.Join('\n', Enumerable.Range(1, 10).Select(i => $"m{i}"));
         (await CliProcess.RunWithInputAsync(input, "pub", topic, "--lines", "--connect", connect)).Expect(0);
 
-        var topics = Json((await CliProcess.RunAsync("topics", "--json", "--connect", connect)).Expect(0));
+        var topics = CliJson.Parse((await CliProcess.RunAsync("topics", "--json", "--connect", connect)).Expect(0));
         var listed = Assert.Single(topics.EnumerateArray(), t => t.GetProperty("name").GetString() == topic);
         Assert.Equal(10, listed.GetProperty("messages").GetInt64());
 
@@ -67,10 +67,8 @@ public sealed class KafkaTests : IDisposable
         Assert.Equal([topic, "billing", "1"], row.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[..3]);
     }
 
-    private static JsonElement Json(CliResult result) => JsonDocument.Parse(result.Stdout).RootElement;
-
     private static async Task<JsonElement> GroupsAsync(string topic, string connect) =>
-        Assert.Single(Json((await CliProcess.RunAsync("groups", "--topic", topic, "--group", "billing", "--json", "--connect", connect)).Expect(0)).EnumerateArray(),
+        Assert.Single(CliJson.Parse((await CliProcess.RunAsync("groups", "--topic", topic, "--group", "billing", "--json", "--connect", connect)).Expect(0)).EnumerateArray(),
             g => g.GetProperty("group").GetString() == "billing");
 
     private static long LagOf(JsonElement group) => group.GetProperty("lag").GetInt64();

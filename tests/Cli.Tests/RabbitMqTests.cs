@@ -57,14 +57,11 @@ public sealed class RabbitMqTests : IClassFixture<RabbitMqServer>
         Assert.Equal(string.Empty, result.Stdout);
     }
 
-    private static JsonElement Json(CliResult result) => JsonDocument.Parse(result.Stdout).RootElement;
-
     /// <summary>Declares the group's queue in this process: an exchange without queues drops what is published to it.</summary>
-    private async Task CreateGroupAsync(string topic, string group)
+    private Task CreateGroupAsync(string topic, string group)
     {
         _ = typeof(RabbitMqDriverFactory);
-        await using var broker = Broker.Connect(_server.ConnectionString);
-        await (await broker.OpenDeliveriesAsync(new SubscriptionOptions(topic, group))).DisposeAsync();
+        return CliJson.CreateGroupAsync(_server.ConnectionString, topic, group);
     }
 
     /// <summary>
@@ -79,7 +76,7 @@ public sealed class RabbitMqTests : IClassFixture<RabbitMqServer>
         {
             var result = (await CliProcess.RunAsync([.. command, "--json", "--connect", connect])).Expect(0);
             last = result.Stdout;
-            if (Json(result).EnumerateArray().FirstOrDefault(condition) is { ValueKind: JsonValueKind.Object } found)
+            if (CliJson.Parse(result).EnumerateArray().FirstOrDefault(condition) is { ValueKind: JsonValueKind.Object } found)
             {
                 return found;
             }

@@ -25,9 +25,9 @@ public sealed class RedisTests : IClassFixture<RedisServer>
         var input = string.Join('\n', Enumerable.Range(1, 10).Select(i => $"m{i}"));
         (await CliProcess.RunWithInputAsync(input, "pub", topic, "--lines", "--connect", connect)).Expect(0);
 
-        var before = Single(await JsonAsync(connect, "groups", "--topic", topic), "group", "billing");
+        var before = CliJson.Single(await CliJson.RunAsync(connect, "groups", "--topic", topic), "group", "billing");
         Assert.Equal((10L, 0L, 0), (before.GetProperty("lag").GetInt64(), before.GetProperty("inFlight").GetInt64(), before.GetProperty("members").GetInt32()));
-        var stored = Single(await JsonAsync(connect, "topics"), "name", topic);
+        var stored = CliJson.Single(await CliJson.RunAsync(connect, "topics"), "name", topic);
         Assert.Equal((10L, 10L), (stored.GetProperty("messages").GetInt64(), stored.GetProperty("published").GetInt64()));
 
         var sub = (await CliProcess.RunAsync("sub", topic, "--group", "billing", "--count", "4", "--connect", connect)).Expect(0);
@@ -36,7 +36,7 @@ public sealed class RedisTests : IClassFixture<RedisServer>
 
         // The sub process acked its four before it exited; what else it had read it handed back, still pending in the
         // group (claimable at once), so in-flight is that part of the six.
-        var after = Single(await JsonAsync(connect, "groups", "--topic", topic), "group", "billing");
+        var after = CliJson.Single(await CliJson.RunAsync(connect, "groups", "--topic", topic), "group", "billing");
         Assert.Equal(6L, after.GetProperty("lag").GetInt64());
         Assert.InRange(after.GetProperty("inFlight").GetInt64(), 0, 6);
         Assert.Equal(0L, after.GetProperty("deadLettered").GetInt64());
@@ -59,17 +59,10 @@ public sealed class RedisTests : IClassFixture<RedisServer>
         Assert.Equal(string.Empty, result.Stdout);
     }
 
-    private static async Task<JsonElement> JsonAsync(string connect, params string[] command) =>
-        JsonDocument.Parse((await CliProcess.RunAsync([.. command, "--json", "--connect", connect])).Expect(0).Stdout).RootElement;
-
-    private static JsonElement Single(JsonElement list, string property, string value) =>
-        Assert.Single(list.EnumerateArray(), e => e.GetProperty(property).GetString() == value);
-
     /// <summary>Creates the group in this process, before anything is published.</summary>
-    private async Task CreateGroupAsync(string topic, string group)
+    private Task CreateGroupAsync(string topic, string group)
     {
         _ = typeof(RedisDriverFactory);
-        await using var broker = Broker.Connect(_server.ConnectionString());
-        await (await broker.OpenDeliveriesAsync(new SubscriptionOptions(topic, group))).DisposeAsync();
+        return CliJson.CreateGroupAsync(_server.ConnectionString(), topic, group);
     }
 }
