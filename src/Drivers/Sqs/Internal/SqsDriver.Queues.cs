@@ -12,12 +12,15 @@ namespace Omnibus.Drivers.Sqs.Internal;
 internal sealed partial class SqsDriver
 {
     private readonly ConcurrentDictionary<string, string> _queueUrls = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _claims = new(StringComparer.Ordinal);
 
-    /// <summary>The URL of the topic's queue, created when missing if <paramref name="create"/> and createQueues allow it; null otherwise.</summary>
-    internal async ValueTask<string?> ResolveQueueAsync(string topic, bool create, CancellationToken cancellationToken)
+    /// <summary>
+    /// The URL of the topic's queue, created when missing if <paramref name="create"/> and createQueues allow it; null
+    /// otherwise. <paramref name="fresh"/> asks SQS even when the URL is cached: opening a member does, so an endpoint
+    /// that is away fails the open (and the core backs off) instead of the receive right after it.
+    /// </summary>
+    internal async ValueTask<string?> ResolveQueueAsync(string topic, bool create, CancellationToken cancellationToken, bool fresh = false)
     {
-        if (_queueUrls.TryGetValue(topic, out var cached))
+        if (!fresh && _queueUrls.TryGetValue(topic, out var cached))
         {
             return cached;
         }
@@ -46,15 +49,15 @@ internal sealed partial class SqsDriver
             Log.QueueCreated(_log, name, topic, _settings.Target);
         }
 
-        return _queueUrls.GetOrAdd(topic, url);
+        _queueUrls[topic] = url;
+        return url;
     }
 
     /// <summary>The topic's queue is gone (deleted, or an emulator restarted): look it up, or create it, again next time.</summary>
     internal void ForgetQueue(string topic)
     {
-        if (_queueUrls.TryRemove(topic, out var url))
+        if (_queueUrls.TryRemove(topic, out _))
         {
-            _claims.TryRemove(url, out _);
             Log.QueueGone(_log, Names.Queue(topic), topic, _settings.Target);
         }
     }
@@ -62,11 +65,6 @@ internal sealed partial class SqsDriver
     /// <summary>Claims the queue for <paramref name="group"/>, or refuses a second group.</summary>
     private async ValueTask ClaimGroupAsync(string topic, string url, string group, CancellationToken cancellationToken)
     {
-        if (_claims.TryGetValue(url, out var claimed) && claimed == group)
-        {
-            return;
-        }
-
         var owner = await GroupOfAsync(url, cancellationToken).ConfigureAwait(false);
         if (owner is null)
         {
@@ -78,8 +76,6 @@ internal sealed partial class SqsDriver
         {
             throw new OmnibusConfigurationException(nameof(SubscriptionOptions.Group), $"Group '{group}' cannot consume topic '{topic}' on the sqs:// driver: its queue '{Names.Queue(topic)}' is consumed by group '{owner}' (queue tag {Names.GroupTag}), and an SQS queue has one group, whose members compete (no fan-out to several groups). Allowed is group '{owner}', or another topic; to hand the queue to another group, remove the tag.");
         }
-
-        _claims[url] = group;
     }
 
     /// <summary>The group that claimed the queue, or null.</summary>

@@ -70,7 +70,7 @@ internal sealed partial class SqsDriver : IBrokerDriver
         string url;
         try
         {
-            url = await ResolveQueueAsync(spec.Topic, create: true, cancellationToken).ConfigureAwait(false)
+            url = await ResolveQueueAsync(spec.Topic, create: true, cancellationToken, fresh: true).ConfigureAwait(false)
                 ?? throw new OmnibusConfigurationException("createQueues", $"Topic '{spec.Topic}' has no SQS queue '{queue}' at {_settings.Target}, and createQueues=false forbids creating one: allowed is a topic whose queue exists, or createQueues=true.");
             await ClaimGroupAsync(spec.Topic, url, spec.Group, cancellationToken).ConfigureAwait(false);
         }
