@@ -49,8 +49,8 @@ internal sealed class FauxqsNode : IDisposable
             throw new InvalidOperationException($"fauxqs in {install} did not start (run tests/servers/prepare.sh): {await node._process.StandardError.ReadToEndAsync()}");
         }
 
-        node._process.OutputDataReceived += (_, _) => { };
-        node._process.BeginOutputReadLine();
+        _ = node._process.StandardOutput.ReadToEndAsync(); // drained, so the emulator never blocks on a full pipe
+        _ = node._process.StandardError.ReadToEndAsync();
         return node;
     }
 
