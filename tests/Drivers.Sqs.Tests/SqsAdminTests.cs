@@ -1,4 +1,5 @@
 using Omnibus.Conformance;
+using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.Sqs.Tests;
 
@@ -8,7 +9,7 @@ public sealed class SqsAdminTests(FauxqsServer server)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    [Fact]
+    [ConformanceFact]
     public async Task Backlog_CountsReadyInFlightAndDelayed_AdminShowsTopicAndGroup()
     {
         server.Require();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Amazon.SQS.Model;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.Sqs.Tests;
 
@@ -13,7 +14,7 @@ public sealed class SqsAttemptTests(FauxqsServer server)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    [Fact]
+    [ConformanceFact]
     public async Task ReceivedByAConsumerThatDied_NextDeliveryIsAttemptTwo_BeyondMaxAttemptsDeadLetteredUnhandled()
     {
         server.Require();
@@ -43,7 +44,7 @@ public sealed class SqsAttemptTests(FauxqsServer server)
         Assert.Equal(topic, letter.GetHeader(HeaderNames.OriginalTopic));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Nack_WithBackoff_RedeliveredNoEarlierThanTheDelay_AttemptsCounted()
     {
         server.Require();

@@ -1,5 +1,6 @@
 using Amazon.SQS.Model;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.Sqs.Tests;
 
@@ -9,7 +10,7 @@ public sealed class SqsFifoTests(FauxqsServer server)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    [Fact]
+    [ConformanceFact]
     public async Task FifoTopic_SameIdempotencyIdTwice_StoredOnce_AndKeyIsTheMessageGroup()
     {
         server.Require();
@@ -35,7 +36,7 @@ public sealed class SqsFifoTests(FauxqsServer server)
         Assert.All(seen.Items, m => Assert.Equal("k1", m.Key));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task FifoTopic_200MessagesOn5Keys_EachKeyInPublishOrder()
     {
         server.Require();

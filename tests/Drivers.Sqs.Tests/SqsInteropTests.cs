@@ -1,6 +1,7 @@
 using System.Text;
 using Amazon.SQS.Model;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.Sqs.Tests;
 
@@ -13,7 +14,7 @@ public sealed class SqsInteropTests(FauxqsServer server)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    [Fact]
+    [ConformanceFact]
     public async Task PlainClientMessage_WithAttributes_ConsumedWithBodyAndHeaders()
     {
         server.Require();
@@ -52,7 +53,7 @@ public sealed class SqsInteropTests(FauxqsServer server)
         Assert.Equal(0, left.ApproximateNumberOfMessages + left.ApproximateNumberOfMessagesNotVisible);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task OmnibusMessage_ReadByPlainClient_TextBodyAndAttributes()
     {
         server.Require();
@@ -74,7 +75,7 @@ public sealed class SqsInteropTests(FauxqsServer server)
         Assert.False(sqs.MessageAttributes.ContainsKey(SqsAttributeNames.BodyEncoding));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task BinaryBody_TravelsAsBase64_AndComesBackIntact()
     {
         server.Require();

@@ -1,4 +1,5 @@
 using Omnibus.Conformance;
+using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.Sqs.Tests;
 
@@ -6,7 +7,7 @@ namespace Omnibus.Drivers.Sqs.Tests;
 [Collection(SqsCollection.Name)]
 public sealed class SqsLeaseTests(FauxqsServer server)
 {
-    [Fact]
+    [ConformanceFact]
     public async Task Handler_ThreeTimesLongerThanVisibility_MessageNotRedeliveredToTheOtherMember()
     {
         server.Require();

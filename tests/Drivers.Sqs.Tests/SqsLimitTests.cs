@@ -1,5 +1,6 @@
 using Amazon.SQS.Model;
 using Omnibus.Conformance;
+using Omnibus.Conformance.Xunit;
 
 namespace Omnibus.Drivers.Sqs.Tests;
 
@@ -9,7 +10,7 @@ public sealed class SqsLimitTests(FauxqsServer server)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    [Fact]
+    [ConformanceFact]
     public async Task TwelveHeaders_PackedIntoOneAttribute_AllComeBack()
     {
         server.Require();
@@ -43,7 +44,7 @@ public sealed class SqsLimitTests(FauxqsServer server)
         Assert.Equal("still carried", back.GetHeader("not a valid attribute name"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Publish_LargerThanMaxMessageSize_FailsNamingTheLimit()
     {
         server.Require();
@@ -52,7 +53,7 @@ public sealed class SqsLimitTests(FauxqsServer server)
         Assert.Contains("allowed are 262144 bytes at most", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Publish_DeliverAfterBeyond900Seconds_OrOnFifo_Refused()
     {
         await using var broker = Broker.Connect("sqs://?endpoint=http://127.0.0.1:9");
@@ -64,7 +65,7 @@ public sealed class SqsLimitTests(FauxqsServer server)
         Assert.Contains("FIFO", fifo.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task PublishBatch_25Messages_ChunkedToSqsLimitOf10_AllDelivered()
     {
         server.Require();

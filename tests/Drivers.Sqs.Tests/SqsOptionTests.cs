@@ -1,3 +1,5 @@
+using Omnibus.Conformance.Xunit;
+
 namespace Omnibus.Drivers.Sqs.Tests;
 
 /// <summary>
@@ -56,7 +58,7 @@ public sealed class SqsOptionTests(FauxqsServer server)
         Assert.Contains("Allowed is Earliest or Default", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Subscribe_SecondGroupOnATopic_RejectedNamingTheFirst()
     {
         server.Require();
@@ -72,7 +74,7 @@ public sealed class SqsOptionTests(FauxqsServer server)
         Assert.Contains("no fan-out", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Subscribe_CreateQueuesFalse_TopicWithoutQueue_Rejected()
     {
         server.Require();
