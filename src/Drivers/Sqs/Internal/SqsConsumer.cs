@@ -68,6 +68,16 @@ internal sealed class SqsConsumer : IDeliverySource
 
     internal async ValueTask SetVisibilityAsync(SqsDelivery delivery, TimeSpan after, CancellationToken cancellationToken)
     {
+        if (delivery.Extending is { } extending)
+        {
+            await extending.ConfigureAwait(false); // never throws: ExtendAsync logs its failures
+        }
+
+        await ChangeVisibilityAsync(delivery, after, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ChangeVisibilityAsync(SqsDelivery delivery, TimeSpan after, CancellationToken cancellationToken)
+    {
         var seconds = (int)Math.Clamp(Math.Ceiling(after.TotalSeconds), 0, SqsSettings.MaxVisibility.TotalSeconds);
         await _driver.Client.ChangeMessageVisibilityAsync(new ChangeMessageVisibilityRequest { QueueUrl = QueueUrl, ReceiptHandle = delivery.ReceiptHandle, VisibilityTimeout = seconds }, cancellationToken).ConfigureAwait(false);
     }
@@ -154,23 +164,28 @@ internal sealed class SqsConsumer : IDeliverySource
 
     private void ExtendLeases()
     {
-        List<SqsDelivery>? due = null;
+        // Each extension is made and recorded on its delivery under the lease lock, and started after it: a settlement
+        // (which leaves the lease list under the same lock first) then either finds it and waits for it, or was first
+        // and is never extended.
+        List<Task<Task>>? due = null;
         var now = Environment.TickCount64;
         lock (_leaseLock)
         {
             foreach (var delivery in _leases)
             {
-                if (now - delivery.LeaseRenewedAt >= _leaseRenewAfterMs)
+                if (now - delivery.LeaseRenewedAt >= _leaseRenewAfterMs && delivery.Extending is not { IsCompleted: false })
                 {
                     delivery.LeaseRenewedAt = now;
-                    (due ??= []).Add(delivery);
+                    var extension = new Task<Task>(() => ExtendAsync(delivery));
+                    delivery.Extending = extension.Unwrap();
+                    (due ??= []).Add(extension);
                 }
             }
         }
 
-        foreach (var delivery in due ?? [])
+        foreach (var extension in due ?? [])
         {
-            _ = ExtendAsync(delivery);
+            extension.Start(TaskScheduler.Default);
         }
     }
 
@@ -180,7 +195,7 @@ internal sealed class SqsConsumer : IDeliverySource
         {
             if (!delivery.IsSettled)
             {
-                await SetVisibilityAsync(delivery, TimeSpan.FromSeconds(_visibilitySeconds), CancellationToken.None).ConfigureAwait(false);
+                await ChangeVisibilityAsync(delivery, TimeSpan.FromSeconds(_visibilitySeconds), CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception e)

@@ -25,6 +25,12 @@ internal sealed class SqsDelivery : Delivery
     /// <summary>When its visibility was last (re)started, in <see cref="Environment.TickCount64"/>.</summary>
     internal long LeaseRenewedAt { get; set; }
 
+    /// <summary>
+    /// The visibility extension under way, or null: a nack or release waits for it, so an extension that reaches SQS
+    /// late cannot undo the visibility the settlement set (e.g. hide a released message for a whole timeout again).
+    /// </summary>
+    internal Task? Extending { get; set; }
+
     protected override ValueTask OnAckAsync(CancellationToken cancellationToken)
     {
         _owner.Settled(this);
