@@ -2,9 +2,9 @@ using Omnibus.Bench;
 using System.Globalization;
 using Omnibus.Bench.Drivers;
 
-// The kafka://, amqp://, nats:// and redis:// drivers against their raw clients, same process, same run (docs/benchmarks.md,
+// The kafka://, amqp://, nats://, redis:// and sqs:// drivers against their raw clients, same process, same run (docs/benchmarks.md,
 // "Kafka and RabbitMQ drivers", "NATS driver", "Redis driver"):
-//   dotnet run -c Release --project bench/Drivers -- --broker kafka|rabbitmq|nats|redis|all [--messages N] [--runs R] [--window W]
+//   dotnet run -c Release --project bench/Drivers -- --broker kafka|rabbitmq|nats|redis|sqs|all [--messages N] [--runs R] [--window W]
 //     [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]
 // Defaults: N = 100,000 for Kafka (at most: the mock cluster keeps 5 MiB per partition) and NATS, 50,000 for RabbitMQ,
 // R = 3, W = 1000 publishes in flight, RabbitMQ prefetch (NATS pull batch) P = 100 and consumer concurrency C = 1 on
@@ -13,6 +13,7 @@ using Omnibus.Bench.Drivers;
 // medians over the runs and Omnibus/raw. Kafka runs on librdkafka's in-process mock cluster; RabbitMQ on a
 // rabbitmq-server this harness starts (tests/servers/rabbitmq.sh) and always stops; Redis on a redis-server without
 // persistence it starts and stops (N = 200,000, XREADGROUP COUNT and driver prefetch 500), followed by idle-to-first-message latency.
+// SQS on the fauxqs emulator it starts (tests/servers/fauxqs-serve.mjs) and stops: N = 10,000, 64 calls in flight, receives of 10.
 var settings = BenchSettings.Parse(args);
 var body = new byte[100];
 Random.Shared.NextBytes(body);
@@ -58,6 +59,17 @@ if (settings.Redis)
     {
         descriptions.Add(redis.Describe());
         results.AddRange(await redis.RunAsync());
+    }
+}
+
+if (settings.Sqs)
+{
+    using var node = await FauxqsNode.StartAsync();
+    var sqs = await SqsBench.StartAsync(settings, node);
+    await using (sqs)
+    {
+        descriptions.Add(sqs.Describe());
+        results.AddRange(await sqs.RunAsync());
     }
 }
 

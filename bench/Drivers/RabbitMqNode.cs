@@ -87,7 +87,7 @@ internal sealed class RabbitMqNode : IDisposable
     }
 
     /// <summary>The directory holding Omnibus.sln, above the working directory or the executable.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

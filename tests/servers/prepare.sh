@@ -3,12 +3,28 @@
 #  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
 #  - nats-server 2.9 (the NATS tests start their own server with JetStream on loopback; the package's service is kept off);
 #  - redis-server and redis-cli (the Redis tests start their own servers on loopback; the package's service is kept off);
-#  - chromium (the server's dashboard is tested in headless Chromium).
+#  - chromium (the server's dashboard is tested in headless Chromium);
+#  - fauxqs 1.9.2, the SQS emulator (npm, into .test-servers/fauxqs of the repository or $FAUXQS_DIR; needs no root:
+#    the sqs:// tests start it on loopback with tests/servers/fauxqs-serve.mjs).
 # Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
 # library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
 # Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
 # on a laptop, and fail in CI (CI set: tests/Conformance/TestEnvironment.cs).
 set -euo pipefail
+
+# fauxqs first: it needs npm (Node 20 is on every machine here), not root. 2.x needs Node >= 22.5, so 1.9.2 exactly.
+FAUXQS_VERSION=1.9.2
+FAUXQS_DIR=${FAUXQS_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/.test-servers/fauxqs}
+if [ "$(node -p "try { require('$FAUXQS_DIR/node_modules/fauxqs/package.json').version } catch { '' }" 2>/dev/null)" != "$FAUXQS_VERSION" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    mkdir -p "$FAUXQS_DIR"
+    [ -f "$FAUXQS_DIR/package.json" ] || printf '{ "name": "omnibus-test-fauxqs", "private": true }\n' > "$FAUXQS_DIR/package.json"
+    (cd "$FAUXQS_DIR" && npm install --no-audit --no-fund --loglevel=error "fauxqs@$FAUXQS_VERSION" >/dev/null)
+    echo "prepare: fauxqs $FAUXQS_VERSION installed in $FAUXQS_DIR"
+  else
+    echo "prepare: npm is missing: fauxqs cannot be installed, SQS tests will skip (fail in CI)" >&2
+  fi
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2

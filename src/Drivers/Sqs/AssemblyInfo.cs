@@ -1,0 +1,4 @@
+using Omnibus.Drivers;
+using Omnibus.Drivers.Sqs;
+
+[assembly: OmnibusDriver(typeof(SqsDriverFactory))]
