@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
+using Omnibus.Conformance;
 using Omnibus.Conformance.Xunit;
 using Xunit.Abstractions;
 
@@ -31,9 +31,8 @@ public sealed class PubSubRestartTests(ITestOutputHelper output) : IAsyncLifetim
         _emulator.Require();
         var clock = Stopwatch.StartNew();
         var topic = "restart-" + Guid.NewGuid().ToString("N")[..8];
-        var events = new EventRecorder();
-        using var loggers = LoggerFactory.Create(b => b.AddProvider(events).SetMinimumLevel(LogLevel.Information));
-        await using var broker = Broker.Connect(_emulator.ConnectionString + "&requestTimeout=2s", new BrokerClientOptions { LoggerFactory = loggers });
+        using var events = new CapturingLoggerFactory();
+        await using var broker = Broker.Connect(_emulator.ConnectionString + "&requestTimeout=2s", new BrokerClientOptions { LoggerFactory = events });
         var handled = new ConcurrentDictionary<string, int>();
         await using var subscription = await broker.SubscribeAsync(
             new SubscriptionOptions(topic, "workers") { Concurrency = 32, Backoff = new RetryBackoff { Initial = TimeSpan.FromMilliseconds(10), Max = TimeSpan.FromMilliseconds(100) } },
@@ -82,8 +81,8 @@ public sealed class PubSubRestartTests(ITestOutputHelper output) : IAsyncLifetim
             await Task.Delay(TimeSpan.FromSeconds(3) - outage.Elapsed + TimeSpan.FromMilliseconds(1)); // the outage itself
         }
 
-        var resubscribeFailuresInOutage = events.Count(1013);
-        var pullStopped = events.Count(5604);
+        var resubscribeFailuresInOutage = Count(events, 1013);
+        var pullStopped = Count(events, 5604);
         Volatile.Write(ref generation, 1); // from here a publish is confirmed (if at all) by the restarted emulator
         await _emulator.StartAsync();
         var restartedAt = clock.Elapsed;
@@ -104,46 +103,17 @@ public sealed class PubSubRestartTests(ITestOutputHelper output) : IAsyncLifetim
             $"confirmed {confirmed.Count}/{Total} ({confirmed.Count - afterRestart.Count} by the first emulator, {afterRestart.Count} by the restarted one), handled distinct {handled.Count} ({handledBeforeStop} before the kill), " +
             $"missing of those the restarted emulator confirmed {missingAfterRestart}, lost with the killed emulator's memory {lostWithTheEmulator}, duplicates {duplicates}, publish failures retried {publishFailures}; " +
             $"pull stopped events {pullStopped}, resubscribe attempts failed during the 3 s outage {resubscribeFailuresInOutage}; killed at {stoppedAt.TotalSeconds:F1}s, back at {restartedAt.TotalSeconds:F1}s, " +
-            $"publishing done at {publishedAt.TotalSeconds:F1}s, checked at {clock.Elapsed.TotalSeconds:F1}s; events: {events}");
+            $"publishing done at {publishedAt.TotalSeconds:F1}s, checked at {clock.Elapsed.TotalSeconds:F1}s; events: {string.Join(", ", events.Messages.GroupBy(m => m.Split(' ')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}x{g.Count()}"))}");
         Assert.Equal(Total, confirmed.Count);
         Assert.True(afterRestart.Count > 0, "nothing was published after the restart; was the emulator stopped mid-run?");
         Assert.True(publishFailures > 0, "the outage should have failed some publishes; was the emulator really stopped mid-run?");
         Assert.Equal(0, missingAfterRestart);
         Assert.True(pullStopped > 0, "the driver should log the stopped streaming pull (5604)");
-        Assert.True(events.Count(1012) > 0, "the subscription should log its resubscription (1012)");
-        Assert.True(events.Count(5608) > 0, "the driver should log the re-created topic (5608)");
+        Assert.True(Count(events, 1012) > 0, "the subscription should log its resubscription (1012)");
+        Assert.True(Count(events, 5608) > 0, "the driver should log the re-created topic (5608)");
         Assert.True(resubscribeFailuresInOutage < 20, $"{resubscribeFailuresInOutage} resubscribe attempts in 3 s: the backoff is not holding");
     }
 
-    /// <summary>Counts Omnibus log events by id (the driver's and the core's), to check what the run said.</summary>
-    private sealed class EventRecorder : ILoggerProvider
-    {
-        private readonly ConcurrentDictionary<int, int> _counts = new();
-
-        public int Count(int id) => _counts.GetValueOrDefault(id);
-
-        public ILogger CreateLogger(string categoryName) => categoryName.StartsWith("Omnibus", StringComparison.Ordinal) ? new Recorder(this) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-
-        public void Dispose()
-        {
-        }
-
-        public override string ToString() => string.Join(", ", _counts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}x{kv.Value}"));
-
-        private sealed class Recorder(EventRecorder owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (eventId.Id != 0)
-                {
-                    owner._counts.AddOrUpdate(eventId.Id, 1, (_, n) => n + 1);
-                }
-            }
-        }
-    }
+    /// <summary>How often event <paramref name="id"/> was logged.</summary>
+    private static int Count(CapturingLoggerFactory events, int id) => events.Messages.Count(m => m.StartsWith($"{id} ", StringComparison.Ordinal));
 }

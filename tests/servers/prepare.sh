@@ -3,12 +3,26 @@
 #  - rabbitmq-server (the RabbitMQ tests start their own node on loopback; the package's service is kept off);
 #  - nats-server 2.9 (the NATS tests start their own server with JetStream on loopback; the package's service is kept off);
 #  - redis-server and redis-cli (the Redis tests start their own servers on loopback; the package's service is kept off);
-#  - chromium (the server's dashboard is tested in headless Chromium).
+#  - chromium (the server's dashboard is tested in headless Chromium);
+#  - the official Node.js Pub/Sub client (npm, no root) in tests/Drivers.PubSub.Tests/interop, for the interop tests.
+# Pub/Sub needs no server package: the tests start Google's emulator, preinstalled with the Cloud SDK
+# (google-cloud-cli-pubsub-emulator, which needs java).
 # Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
 # library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
 # Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
 # on a laptop, and fail in CI (CI set: tests/Conformance/TestEnvironment.cs).
 set -euo pipefail
+
+# The Node.js Pub/Sub client, at the version package.json pins; skipped when it is there already.
+PUBSUB_INTEROP="$(cd "$(dirname "${BASH_SOURCE[0]}")/../Drivers.PubSub.Tests/interop" && pwd)"
+if [ ! -d "$PUBSUB_INTEROP/node_modules/@google-cloud/pubsub" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$PUBSUB_INTEROP" && npm install --no-audit --no-fund --loglevel=error >/dev/null) && echo "prepare: @google-cloud/pubsub installed in $PUBSUB_INTEROP"
+  else
+    echo "prepare: npm is missing: the Pub/Sub interop tests will skip (fail in CI)" >&2
+  fi
+fi
+[ -x /usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator ] || echo "prepare: the Pub/Sub emulator is not installed (google-cloud-cli-pubsub-emulator): Pub/Sub tests will skip (fail in CI)" >&2
 
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2
