@@ -6,7 +6,7 @@ namespace Omnibus.Bench.Drivers;
 internal sealed record BenchSettings
 {
     private const string Usage =
-        "usage: --broker kafka|rabbitmq|nats|redis|all [--messages N] [--runs R] [--window W] [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]";
+        "usage: --broker kafka|rabbitmq|nats|redis|pubsub|all [--messages N] [--runs R] [--window W] [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]";
 
     /// <summary>Kafka's mock cluster keeps at most 5 MiB per partition: a topic (4 partitions) holds this backlog safely.</summary>
     public const int KafkaMaxBacklog = 100_000;
@@ -18,6 +18,9 @@ internal sealed record BenchSettings
     public bool Nats { get; init; } = true;
 
     public bool Redis { get; init; } = true;
+
+    /// <summary>Pub/Sub on Google's emulator (a JVM): only when asked for by name, not in "all".</summary>
+    public bool PubSub { get; init; }
 
     /// <summary>Redis: the idle-to-first-message latency rounds after the throughput cases.</summary>
     public bool Latency { get; init; } = true;
@@ -75,6 +78,7 @@ internal sealed record BenchSettings
                         "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Nats = false, Redis = false },
                         "nats" => settings with { Kafka = false, RabbitMq = false, Nats = true, Redis = false },
                         "redis" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = true },
+                        "pubsub" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = false, PubSub = true },
                         "all" => settings with { Kafka = true, RabbitMq = true, Nats = true, Redis = true },
                         var other => throw new ArgumentException($"Unknown broker '{other}'. {Usage}"),
                     };
@@ -105,5 +109,5 @@ internal sealed record BenchSettings
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats " : "")}{(Redis ? "redis" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} redis-count={RedisCount} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
+        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats " : "")}{(Redis ? "redis " : "")}{(PubSub ? "pubsub" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} redis-count={RedisCount} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
 }
