@@ -6,7 +6,7 @@ namespace Omnibus.Bench.Drivers;
 internal sealed record BenchSettings
 {
     private const string Usage =
-        "usage: --broker kafka|rabbitmq|nats|redis|sqs|all [--messages N] [--runs R] [--window W] [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]";
+        "usage: --broker kafka|rabbitmq|nats|redis|sqs|pubsub|all [--messages N] [--runs R] [--window W] [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]";
 
     /// <summary>Kafka's mock cluster keeps at most 5 MiB per partition: a topic (4 partitions) holds this backlog safely.</summary>
     public const int KafkaMaxBacklog = 100_000;
@@ -21,6 +21,8 @@ internal sealed record BenchSettings
 
     /// <summary>sqs:// against AWSSDK.SQS on the fauxqs emulator (installed by tests/servers/prepare.sh).</summary>
     public bool Sqs { get; init; } = true;
+    /// <summary>Pub/Sub on Google's emulator (a JVM): only when asked for by name, not in "all".</summary>
+    public bool PubSub { get; init; }
 
     /// <summary>Redis: the idle-to-first-message latency rounds after the throughput cases.</summary>
     public bool Latency { get; init; } = true;
@@ -77,12 +79,13 @@ internal sealed record BenchSettings
                 case "--broker":
                     settings = Value() switch
                     {
-                        "kafka" => settings with { Kafka = true, RabbitMq = false, Nats = false, Redis = false, Sqs = false },
-                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Nats = false, Redis = false, Sqs = false },
-                        "nats" => settings with { Kafka = false, RabbitMq = false, Nats = true, Redis = false, Sqs = false },
-                        "redis" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = true, Sqs = false },
-                        "sqs" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = false, Sqs = true },
-                        "all" => settings with { Kafka = true, RabbitMq = true, Nats = true, Redis = true, Sqs = true },
+                        "kafka" => settings with { Kafka = true, RabbitMq = false, Nats = false, Redis = false, Sqs = false, PubSub = false },
+                        "rabbitmq" => settings with { Kafka = false, RabbitMq = true, Nats = false, Redis = false, Sqs = false, PubSub = false },
+                        "nats" => settings with { Kafka = false, RabbitMq = false, Nats = true, Redis = false, Sqs = false, PubSub = false },
+                        "redis" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = true, Sqs = false, PubSub = false },
+                        "sqs" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = false, Sqs = true, PubSub = false },
+                        "pubsub" => settings with { Kafka = false, RabbitMq = false, Nats = false, Redis = false, Sqs = false, PubSub = true },
+                        "all" => settings with { Kafka = true, RabbitMq = true, Nats = true, Redis = true, Sqs = true, PubSub = true },
                         var other => throw new ArgumentException($"Unknown broker '{other}'. {Usage}"),
                     };
                     break;
@@ -112,5 +115,5 @@ internal sealed record BenchSettings
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats " : "")}{(Redis ? "redis " : "")}{(Sqs ? "sqs" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} redis-count={RedisCount} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
+        $"brokers={(Kafka ? "kafka " : "")}{(RabbitMq ? "rabbitmq " : "")}{(Nats ? "nats " : "")}{(Redis ? "redis " : "")}{(Sqs ? "sqs " : "")}{(PubSub ? "pubsub" : "")} cases={(Publish ? "publish " : "")}{(Consume ? "consume" : "")} messages={(Messages?.ToString(CultureInfo.InvariantCulture) ?? "default")} runs={RunCount} window={Window} prefetch={Prefetch} redis-count={RedisCount} concurrency={Concurrency}{(KafkaExtra.Length > 0 ? " kafka-extra=" + KafkaExtra : "")}");
 }

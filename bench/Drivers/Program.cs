@@ -4,7 +4,7 @@ using Omnibus.Bench.Drivers;
 
 // The kafka://, amqp://, nats://, redis:// and sqs:// drivers against their raw clients, same process, same run (docs/benchmarks.md,
 // "Kafka and RabbitMQ drivers", "NATS driver", "Redis driver"):
-//   dotnet run -c Release --project bench/Drivers -- --broker kafka|rabbitmq|nats|redis|sqs|all [--messages N] [--runs R] [--window W]
+//   dotnet run -c Release --project bench/Drivers -- --broker kafka|rabbitmq|nats|redis|sqs|pubsub|all [--messages N] [--runs R] [--window W]
 //     [--prefetch P] [--redis-count N] [--concurrency C] [--case publish|consume|all] [--no-latency] [--kafka-extra &k=v]
 // Defaults: N = 100,000 for Kafka (at most: the mock cluster keeps 5 MiB per partition) and NATS, 50,000 for RabbitMQ,
 // R = 3, W = 1000 publishes in flight, RabbitMQ prefetch (NATS pull batch) P = 100 and consumer concurrency C = 1 on
@@ -70,6 +70,16 @@ if (settings.Sqs)
     {
         descriptions.Add(sqs.Describe());
         results.AddRange(await sqs.RunAsync());
+    }
+}
+
+if (settings.PubSub)
+{
+    var pubsub = await PubSubBench.StartAsync(settings, body);
+    await using (pubsub)
+    {
+        descriptions.Add(pubsub.Describe());
+        results.AddRange(await pubsub.RunAsync());
     }
 }
 

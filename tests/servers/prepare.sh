@@ -6,6 +6,9 @@
 #  - chromium (the server's dashboard is tested in headless Chromium);
 #  - fauxqs 1.9.2, the SQS emulator (npm, into .test-servers/fauxqs of the repository or $FAUXQS_DIR; needs no root:
 #    the sqs:// tests start it on loopback with tests/servers/fauxqs-serve.mjs).
+#  - the official Node.js Pub/Sub client (npm, no root) in tests/Drivers.PubSub.Tests/interop, for the interop tests.
+# Pub/Sub needs no server package: the tests start Google's emulator, preinstalled with the Cloud SDK
+# (google-cloud-cli-pubsub-emulator, which needs java).
 # Kafka needs nothing here: the official librdkafka.redist package restores with Confluent.Kafka and its native
 # library loads on Debian 12; the tests run librdkafka's in-process mock cluster.
 # Needs root for apt-get. Without root it says what is missing and leaves it: the tests then skip with the reason
@@ -25,6 +28,17 @@ if [ "$(node -p "try { require('$FAUXQS_DIR/node_modules/fauxqs/package.json').v
     echo "prepare: npm is missing: fauxqs cannot be installed, SQS tests will skip (fail in CI)" >&2
   fi
 fi
+
+# The Node.js Pub/Sub client, at the version package.json pins; skipped when it is there already.
+PUBSUB_INTEROP="$(cd "$(dirname "${BASH_SOURCE[0]}")/../Drivers.PubSub.Tests/interop" && pwd)"
+if [ ! -d "$PUBSUB_INTEROP/node_modules/@google-cloud/pubsub" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$PUBSUB_INTEROP" && npm install --no-audit --no-fund --loglevel=error >/dev/null) && echo "prepare: @google-cloud/pubsub installed in $PUBSUB_INTEROP"
+  else
+    echo "prepare: npm is missing: the Pub/Sub interop tests will skip (fail in CI)" >&2
+  fi
+fi
+[ -x /usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator ] || echo "prepare: the Pub/Sub emulator is not installed (google-cloud-cli-pubsub-emulator): Pub/Sub tests will skip (fail in CI)" >&2
 
 if [ "$(id -u)" -ne 0 ]; then
   dpkg -s rabbitmq-server >/dev/null 2>&1 || echo "prepare: rabbitmq-server is not installed and this is not root: RabbitMQ tests will skip (fail in CI)" >&2

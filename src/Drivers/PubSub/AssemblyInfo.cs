@@ -1,0 +1,4 @@
+using Omnibus.Drivers;
+using Omnibus.Drivers.PubSub;
+
+[assembly: OmnibusDriver(typeof(PubSubDriverFactory))]
