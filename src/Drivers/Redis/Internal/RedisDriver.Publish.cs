@@ -87,13 +87,24 @@ internal sealed partial class RedisDriver
         var route = _wakeRoutes.GetOrAdd(key, _ => new WakeRoute());
         if (Settings.WakeUp)
         {
-            try
+            // The subscription connection is a second socket, which may still be connecting when the first one is up:
+            // it is given until connectTimeout, asked every 50 ms.
+            var deadline = Environment.TickCount64 + (long)Settings.ConnectTimeout.TotalMilliseconds;
+            while (true)
             {
-                await route.SubscribeAsync(connection.GetSubscriber(), WakeOf(key).Channel).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsConnectionError(e))
-            {
-                throw new ConnectionLostException(Scheme, $"Cannot subscribe to the wake-up channel of stream '{key}' on {Settings.Endpoint}: {e.Message}", e);
+                try
+                {
+                    await route.SubscribeAsync(connection.GetSubscriber(), WakeOf(key).Channel).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (IsConnectionError(e) && Environment.TickCount64 < deadline)
+                {
+                    await Task.Delay(50).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsConnectionError(e))
+                {
+                    throw new ConnectionLostException(Scheme, $"Cannot subscribe to the wake-up channel of stream '{key}' on {Settings.Endpoint}: {e.Message}", e);
+                }
             }
         }
 
