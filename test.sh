@@ -14,8 +14,8 @@ trap 'rm -f "$log"' EXIT
 status=0
 # --blame-hang-timeout: a hung test fails the run with a dump instead of stalling CI.
 # -m:1: one test assembly at a time. Each starts its own servers (a Kafka mock cluster, RabbitMQ, NATS, Redis, the
-# emulators) and several measure timing; on two cores, assemblies run side by side starved each other's servers
-# (a Kafka group rebalanced mid-test when heartbeats came late). Serial, the whole run takes about 15 minutes.
+# emulators) and several measure timing; on two cores, assemblies side by side starve each other's servers (the
+# suspected cause of a Kafka group test that once saw a partition consumed twice). Serial, a run takes about 15 minutes.
 dotnet test Omnibus.sln --nologo --blame-hang-timeout 10m -m:1 "$@" 2>&1 | tee "$log" || status=$?
 
 # dotnet test prints one "Passed!/Failed!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test assembly.

@@ -92,6 +92,8 @@ public sealed class LifecycleTests
         await client.PublishAsync("down", Message.FromString("after recovery"));
 
         await host.Probe["Down"].WaitForCountAsync(1, TestHost.Timeout);
+        // "Subscribed after N attempts" is logged once the subscription is open, which may be after its first delivery.
+        await host.Logs.Events.WaitUntilAsync(items => items.Any(e => e.Id.Id == 2003), TestHost.Timeout, "event 2003 (subscribed after retries)");
         Assert.Equal(4, control.OpenAttempts);
         var failures = host.Logs.Events.Items.Where(e => e.Id.Id == 2002).ToArray();
         Assert.Equal(3, failures.Length);
