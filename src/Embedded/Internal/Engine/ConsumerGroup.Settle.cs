@@ -48,8 +48,8 @@ internal sealed partial class ConsumerGroup
     }
 
     /// <summary>
-    /// A handler is about to run on the delivery: its attempt counts from now, on disk before any handler code runs,
-    /// so a handler that kills the process still uses it up (<see cref="GroupStore.WriteAttemptNow"/>).
+    /// A handler is about to run on the delivery: its attempt counts from now, kept by the operating system before any
+    /// handler code runs, so a handler that kills the process still uses it up (see <see cref="JournalRing"/>).
     /// </summary>
     /// <exception cref="StorageException">The engine stopped or the write failed; the attempt is not counted.</exception>
     public void Started(EmbeddedDelivery delivery)
@@ -67,7 +67,7 @@ internal sealed partial class ConsumerGroup
                 return;
             }
 
-            _store.WriteAttemptNow(delivery.Partition, delivery.Offset, flight.Attempt);
+            _store.AppendStarted(delivery.Partition, delivery.Offset, flight.Attempt);
             _topic.Engine.JournalDirty();
             _state.Attempts[key] = flight.Attempt;
             flight.Started = true;

@@ -7,34 +7,45 @@ namespace Omnibus.Embedded.Internal.Engine;
 /// Durable state of one consumer group: <c>checkpoint</c> (a whole <see cref="GroupSnapshot"/>, replaced
 /// atomically) and <c>journal</c> (settlements and failed-attempt counts since the checkpoint, appended in
 /// fixed 21-byte CRC-checked records). At open, the checkpoint is loaded and the journal replayed up to its
-/// first torn or corrupt record, which is cut off. Appends are buffered and made durable by
-/// <see cref="Flush"/>, which the engine calls every flush interval. Thread-safe.
+/// first torn or corrupt record, which is cut off, and then the <see cref="JournalRing"/> that holds each append from
+/// the moment it is made until the journal file has it (so an append survives the process dying). Appends are
+/// buffered and made durable by <see cref="Flush"/>, which the engine calls every flush interval. Thread-safe.
 /// </summary>
 internal sealed class GroupStore : IDisposable
 {
-    private const int RecordSize = 21;
+    internal const int RecordSize = 21;
+    private const byte AttemptsKind = 2;
+    private const int RingMargin = 1024; // appends that may come between the check in AppendStarted and its lock
     private const uint Magic = 0x4347424F; // "OBGC"
     private const byte SettledKind = 1;
-    private const byte AttemptsKind = 2;
 
     private readonly object _lock = new();
     private readonly string _directory;
     private readonly bool _sync;
     private readonly FileStream _journal;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
+    private readonly JournalRing _ring;
+    private int _ringUnwritten; // records in the ring whose journal copy is not written yet (under _lock)
+    private int _ringCopied; // bytes of _pending that are in the ring too (under _lock)
     private byte[] _pending = new byte[RecordSize * 256];
+    private byte[]? _spare; // the buffer last written, reused for the next appends (touched only under the journal's lock)
     private int _pendingLength;
-    private bool _unsynced; // written to the file by WriteAttemptNow, not synced yet
+    private long _journalLength; // the file's length, kept here so a write is one positioned write (touched under the journal's lock)
+    private bool _unsynced; // written to the file before the ring wrapped, not synced yet
     private TaskCompletionSource? _flushed;
     private Exception? _failure;
 
-    private GroupStore(string directory, FileStream journal, bool sync)
+    private GroupStore(string directory, FileStream journal, JournalRing ring, bool sync)
     {
         _directory = directory;
         _journal = journal;
+        _ring = ring;
+        _journalLength = journal.Length;
+        _handle = journal.SafeFileHandle;
         _sync = sync;
     }
 
-    public long JournalBytes => _journal.Length + _pendingLength;
+    public long JournalBytes => Volatile.Read(ref _journalLength) + _pendingLength;
 
     public bool IsDirty
     {
@@ -65,8 +76,17 @@ internal sealed class GroupStore : IDisposable
         // Unbuffered: appends are buffered in _pending already, and a stream buffer would try to write again on close,
         // which on a full disk throws from Dispose.
         var journal = new FileStream(Path.Combine(directory, "journal"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        Replay(journal, snapshot);
-        return new GroupStore(directory, journal, sync);
+        try
+        {
+            Replay(journal, snapshot);
+            KeepLeftOverRing(journal, JournalRing.ReadLeftOver(directory), snapshot);
+            return new GroupStore(directory, journal, JournalRing.Create(directory), sync);
+        }
+        catch
+        {
+            journal.Dispose();
+            throw;
+        }
     }
 
     public void AppendSettled(int partition, long offset) => Append(SettledKind, partition, offset, 0);
@@ -74,16 +94,28 @@ internal sealed class GroupStore : IDisposable
     public void AppendAttempts(int partition, long offset, int attempts) => Append(AttemptsKind, partition, offset, attempts);
 
     /// <summary>
-    /// Records "handed out for attempt <paramref name="attempts"/>" and writes it to the journal file at once, with
-    /// everything appended before it, without a sync: written before the handler runs, the count (and the settlements
-    /// before it) survive the process dying in the handler, since the operating system keeps the write; only a power
-    /// loss before the next <see cref="Flush"/> can lose them. Replay keeps the highest count per offset.
+    /// A handler starts on the delivery at <paramref name="offset"/> for attempt <paramref name="attempts"/>: the
+    /// count, and everything appended before it, is stored in the <see cref="JournalRing"/> before this returns, so it
+    /// survives the process dying in the handler; the journal file gets it with its next write. Before the ring would
+    /// overwrite a record the journal file does not hold yet, the journal is written first (rarely: the flusher
+    /// writes it every flush interval).
     /// </summary>
-    /// <exception cref="StorageException">The write failed.</exception>
-    public void WriteAttemptNow(int partition, long offset, int attempts)
+    /// <exception cref="StorageException">That write of the journal failed.</exception>
+    public void AppendStarted(int partition, long offset, int attempts)
     {
-        Append(AttemptsKind, partition, offset, attempts);
-        Write(sync: false);
+        if (Volatile.Read(ref _ringUnwritten) + (Volatile.Read(ref _pendingLength) - Volatile.Read(ref _ringCopied)) / RecordSize >= JournalRing.Slots - RingMargin)
+        {
+            Write(sync: false);
+        }
+
+        lock (_lock)
+        {
+            AppendLocked(AttemptsKind, partition, offset, attempts);
+            var count = (_pendingLength - _ringCopied) / RecordSize;
+            _ring.Write(_pending, _ringCopied, count);
+            _ringCopied = _pendingLength;
+            _ringUnwritten += count;
+        }
     }
 
     /// <summary>Completes once everything appended before the call is durable; fails once <see cref="Fail"/> was called.</summary>
@@ -128,6 +160,7 @@ internal sealed class GroupStore : IDisposable
         {
             byte[] data;
             int length;
+            int written;
             TaskCompletionSource? waiters = null;
             lock (_lock)
             {
@@ -136,11 +169,15 @@ internal sealed class GroupStore : IDisposable
                     return;
                 }
 
-                (data, length) = (_pending, _pendingLength);
+                (data, length, written) = (_pending, _pendingLength, _ringCopied / RecordSize);
                 if (length > 0)
                 {
-                    _pending = new byte[Math.Max(RecordSize * 256, length)];
+                    // Appends go on in the other buffer while this one is written (a write per started delivery made
+                    // a new 5 KiB buffer each time).
+                    _pending = _spare ?? new byte[RecordSize * 256];
+                    _spare = null;
                     _pendingLength = 0;
+                    _ringCopied = 0;
                 }
 
                 if (sync)
@@ -155,8 +192,17 @@ internal sealed class GroupStore : IDisposable
 
             try
             {
-                _journal.Seek(0, SeekOrigin.End);
-                _journal.Write(data, 0, length);
+                if (length > 0)
+                {
+                    RandomAccess.Write(_handle, data.AsSpan(0, length), _journalLength);
+                    Volatile.Write(ref _journalLength, _journalLength + length);
+                    _spare = data;
+                    lock (_lock)
+                    {
+                        _ringUnwritten -= written;
+                    }
+                }
+
                 if (sync)
                 {
                     _journal.Flush(_sync);
@@ -188,6 +234,7 @@ internal sealed class GroupStore : IDisposable
         {
             _journal.SetLength(0);
             _journal.Flush(true);
+            Volatile.Write(ref _journalLength, 0);
         }
     }
 
@@ -200,6 +247,7 @@ internal sealed class GroupStore : IDisposable
         finally
         {
             _journal.Dispose();
+            _ring.Dispose();
         }
     }
 
@@ -207,17 +255,22 @@ internal sealed class GroupStore : IDisposable
     {
         lock (_lock)
         {
-            if (_pendingLength + RecordSize > _pending.Length)
-            {
-                Array.Resize(ref _pending, _pending.Length * 2);
-            }
-
-            Encode(_pending.AsSpan(_pendingLength, RecordSize), kind, partition, offset, value);
-            _pendingLength += RecordSize;
+            AppendLocked(kind, partition, offset, value);
         }
     }
 
-    private static void Encode(Span<byte> span, byte kind, int partition, long offset, int value)
+    private void AppendLocked(byte kind, int partition, long offset, int value)
+    {
+        if (_pendingLength + RecordSize > _pending.Length)
+        {
+            Array.Resize(ref _pending, _pending.Length * 2);
+        }
+
+        Encode(_pending.AsSpan(_pendingLength, RecordSize), kind, partition, offset, value);
+        _pendingLength += RecordSize;
+    }
+
+    internal static void Encode(Span<byte> span, byte kind, int partition, long offset, int value)
     {
         span[4] = kind;
         BinaryPrimitives.WriteInt32LittleEndian(span[5..], partition);
@@ -250,10 +303,9 @@ internal sealed class GroupStore : IDisposable
             {
                 snapshot.Settle(partition, offset);
             }
-            else if (span[4] == AttemptsKind && !snapshot.IsSettled(partition, offset))
+            else if (span[4] == AttemptsKind)
             {
-                var attempts = BinaryPrimitives.ReadInt32LittleEndian(span[17..]);
-                snapshot.Attempts[(partition, offset)] = Math.Max(attempts, snapshot.Attempts.GetValueOrDefault((partition, offset)));
+                RaiseAttempts(snapshot, partition, offset, BinaryPrimitives.ReadInt32LittleEndian(span[17..]));
             }
 
             good += RecordSize;
@@ -262,6 +314,56 @@ internal sealed class GroupStore : IDisposable
         // A torn or corrupt tail (a crash mid-append) is cut off: those settlements were never acknowledged as durable.
         journal.SetLength(good);
         journal.Seek(0, SeekOrigin.End);
+    }
+
+    /// <summary>Keeps the higher count of an unsettled offset; false when nothing changed.</summary>
+    private static bool RaiseAttempts(GroupSnapshot snapshot, int partition, long offset, int attempts)
+    {
+        if (snapshot.IsSettled(partition, offset) || attempts <= snapshot.Attempts.GetValueOrDefault((partition, offset)))
+        {
+            return false;
+        }
+
+        snapshot.Attempts[(partition, offset)] = attempts;
+        return true;
+    }
+
+    /// <summary>
+    /// Applies the ring a previous process left (after the journal: records are in no order there, which is safe because
+    /// a settlement is final and a count only rises) and appends to the journal, synced, what it changed, before the
+    /// ring is cleared: a second crash must not lose it. Records that fail their CRC (torn or never stored) are skipped.
+    /// </summary>
+    private static void KeepLeftOverRing(FileStream journal, byte[] ring, GroupSnapshot snapshot)
+    {
+        var changed = new List<byte>();
+        for (var at = 0; at + RecordSize <= ring.Length; at += RecordSize)
+        {
+            var span = ring.AsSpan(at, RecordSize);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(span) != Crc32C.Compute(span[4..]))
+            {
+                continue;
+            }
+
+            var partition = BinaryPrimitives.ReadInt32LittleEndian(span[5..]);
+            var offset = BinaryPrimitives.ReadInt64LittleEndian(span[9..]);
+            var applied = partition >= 0 && partition < snapshot.Committed.Length && span[4] switch
+            {
+                SettledKind => snapshot.Settle(partition, offset),
+                AttemptsKind => RaiseAttempts(snapshot, partition, offset, BinaryPrimitives.ReadInt32LittleEndian(span[17..])),
+                _ => false,
+            };
+            if (applied)
+            {
+                changed.AddRange(span.ToArray());
+            }
+        }
+
+        if (changed.Count > 0)
+        {
+            journal.Seek(0, SeekOrigin.End);
+            journal.Write(changed.ToArray());
+            journal.Flush(true);
+        }
     }
 
     private static void WriteCheckpoint(string directory, GroupSnapshot snapshot)
