@@ -281,39 +281,55 @@ internal sealed class GroupStore : IDisposable
 
     private static void Replay(FileStream journal, GroupSnapshot snapshot)
     {
-        var record = new byte[RecordSize];
+        // Read in blocks: the journal is unbuffered, and a read per 21-byte record made an 8 MiB journal take 0.8 s.
+        var block = new byte[RecordSize * 4096];
         long good = 0;
-        journal.Seek(0, SeekOrigin.Begin);
-        while (journal.Read(record, 0, RecordSize) == RecordSize)
+        while (true)
         {
-            var span = record.AsSpan();
-            if (BinaryPrimitives.ReadUInt32LittleEndian(span) != Crc32C.Compute(span[4..]))
+            var read = RandomAccess.Read(journal.SafeFileHandle, block, good);
+            var whole = read / RecordSize * RecordSize;
+            var applied = Apply(block.AsSpan(0, whole), snapshot, stopAtDamage: true, changed: null);
+            good += applied;
+            if (applied < whole || read < block.Length)
             {
                 break;
             }
-
-            var partition = BinaryPrimitives.ReadInt32LittleEndian(span[5..]);
-            var offset = BinaryPrimitives.ReadInt64LittleEndian(span[9..]);
-            if (partition < 0 || partition >= snapshot.Committed.Length)
-            {
-                break;
-            }
-
-            if (span[4] == SettledKind)
-            {
-                snapshot.Settle(partition, offset);
-            }
-            else if (span[4] == AttemptsKind)
-            {
-                RaiseAttempts(snapshot, partition, offset, BinaryPrimitives.ReadInt32LittleEndian(span[17..]));
-            }
-
-            good += RecordSize;
         }
 
         // A torn or corrupt tail (a crash mid-append) is cut off: those settlements were never acknowledged as durable.
         journal.SetLength(good);
         journal.Seek(0, SeekOrigin.End);
+    }
+
+    /// <summary>
+    /// Applies encoded records to <paramref name="snapshot"/>, up to the first damaged one (CRC, partition or kind) or,
+    /// without <paramref name="stopAtDamage"/>, skipping it; adds the records that changed the snapshot to
+    /// <paramref name="changed"/>. Returns the bytes read up to the first damaged record (or all of them).
+    /// </summary>
+    private static int Apply(ReadOnlySpan<byte> records, GroupSnapshot snapshot, bool stopAtDamage, List<byte>? changed)
+    {
+        for (var at = 0; at + RecordSize <= records.Length; at += RecordSize)
+        {
+            var span = records.Slice(at, RecordSize);
+            var partition = BinaryPrimitives.ReadInt32LittleEndian(span[5..]);
+            var offset = BinaryPrimitives.ReadInt64LittleEndian(span[9..]);
+            var damaged = BinaryPrimitives.ReadUInt32LittleEndian(span) != Crc32C.Compute(span[4..])
+                || partition < 0 || partition >= snapshot.Committed.Length || span[4] is not (SettledKind or AttemptsKind);
+            if (damaged && stopAtDamage)
+            {
+                return at;
+            }
+
+            var applied = !damaged && (span[4] == SettledKind
+                ? snapshot.Settle(partition, offset)
+                : RaiseAttempts(snapshot, partition, offset, BinaryPrimitives.ReadInt32LittleEndian(span[17..])));
+            if (applied && changed is not null)
+            {
+                changed.AddRange(span);
+            }
+        }
+
+        return records.Length;
     }
 
     /// <summary>Keeps the higher count of an unsettled offset; false when nothing changed.</summary>
@@ -336,28 +352,7 @@ internal sealed class GroupStore : IDisposable
     private static void KeepLeftOverRing(FileStream journal, byte[] ring, GroupSnapshot snapshot)
     {
         var changed = new List<byte>();
-        for (var at = 0; at + RecordSize <= ring.Length; at += RecordSize)
-        {
-            var span = ring.AsSpan(at, RecordSize);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(span) != Crc32C.Compute(span[4..]))
-            {
-                continue;
-            }
-
-            var partition = BinaryPrimitives.ReadInt32LittleEndian(span[5..]);
-            var offset = BinaryPrimitives.ReadInt64LittleEndian(span[9..]);
-            var applied = partition >= 0 && partition < snapshot.Committed.Length && span[4] switch
-            {
-                SettledKind => snapshot.Settle(partition, offset),
-                AttemptsKind => RaiseAttempts(snapshot, partition, offset, BinaryPrimitives.ReadInt32LittleEndian(span[17..])),
-                _ => false,
-            };
-            if (applied)
-            {
-                changed.AddRange(span.ToArray());
-            }
-        }
-
+        Apply(ring, snapshot, stopAtDamage: false, changed);
         if (changed.Count > 0)
         {
             journal.Seek(0, SeekOrigin.End);
