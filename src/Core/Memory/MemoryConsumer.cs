@@ -25,17 +25,27 @@ internal sealed class MemoryConsumer : IDeliverySource
     /// <summary>Whether this consumer keeps per-key order (takes keyed entries from its own lanes only).</summary>
     public bool Ordered { get; }
 
-    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (_tracker.IsClosed)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        return _group.WaitForReady(this) is { } changed ? WaitAsync(changed, cancellationToken) : new ValueTask<bool>(true);
+    }
+
+    private async ValueTask<bool> WaitAsync(Task changed, CancellationToken cancellationToken)
     {
         while (!_tracker.IsClosed)
         {
-            var changed = _group.Changed;
-            if (_group.HasReady(this))
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_group.WaitForReady(this) is not { } next)
             {
                 return true;
             }
 
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            changed = next;
         }
 
         return false;

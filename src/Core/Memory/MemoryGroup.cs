@@ -16,6 +16,8 @@ internal sealed class MemoryGroup
     private readonly PriorityQueue<MemoryDelivery, long>[] _ready;
     private readonly PriorityQueue<MemoryDelivery, long> _keyless = new();
     private TaskCompletionSource _changed = NewSignal();
+    private bool _changedWatched; // someone holds _changed: only then does a pulse need to complete and replace it
+    private ulong _nonEmptyLanes; // bit i: _ready[i] holds an entry (so a take scans only those, not all 64)
     private long _sequence;
     private long _unsettled;
     private int _nextLane;
@@ -25,6 +27,11 @@ internal sealed class MemoryGroup
         Name = name;
         Topic = topic;
         _state = state;
+        if (_lanes.Count > 64)
+        {
+            throw new InvalidOperationException("MemoryGroup tracks its lanes in a 64-bit mask.");
+        }
+
         _ready = new PriorityQueue<MemoryDelivery, long>[_lanes.Count];
         for (var i = 0; i < _ready.Length; i++)
         {
@@ -84,12 +91,14 @@ internal sealed class MemoryGroup
     /// <summary>Puts an entry whose time has come in its queue.</summary>
     public void MakeReady(MemoryDelivery entry)
     {
+        TaskCompletionSource? changed;
         lock (_lock)
         {
             Enqueue(entry);
+            changed = TakeSignalLocked();
         }
 
-        Pulse();
+        changed?.TrySetResult();
     }
 
     public void Join(MemoryConsumer consumer)
@@ -131,30 +140,32 @@ internal sealed class MemoryGroup
             if (entry.Lane >= 0)
             {
                 _lanes.Took(consumer, entry.Lane);
+                if (queue.Count == 0)
+                {
+                    _nonEmptyLanes &= ~(1UL << entry.Lane);
+                }
             }
 
             return entry;
         }
     }
 
-    /// <summary>Completes when something may have become available (an entry, a free lane, a new assignment).</summary>
-    public Task Changed
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _changed.Task;
-            }
-        }
-    }
-
-    /// <summary>Whether <paramref name="consumer"/> could take an entry now.</summary>
-    public bool HasReady(MemoryConsumer consumer)
+    /// <summary>
+    /// Null when <paramref name="consumer"/> could take an entry now; else a task that completes when something may
+    /// have become available (an entry, a free lane, a new assignment). One lock for both, so a publisher and a
+    /// consumer meet on it as rarely as possible.
+    /// </summary>
+    public Task? WaitForReady(MemoryConsumer consumer)
     {
         lock (_lock)
         {
-            return (consumer.Ordered ? OrderedQueue(consumer) : OldestQueue()) is not null;
+            if ((consumer.Ordered ? OrderedQueue(consumer) : OldestQueue()) is not null)
+            {
+                return null;
+            }
+
+            _changedWatched = true;
+            return _changed.Task;
         }
     }
 
@@ -191,16 +202,25 @@ internal sealed class MemoryGroup
         }
     }
 
-    private void Enqueue(MemoryDelivery entry) =>
-        (entry.Lane >= 0 ? _ready[entry.Lane] : _keyless).Enqueue(entry, entry.Sequence);
+    private void Enqueue(MemoryDelivery entry)
+    {
+        if (entry.Lane < 0)
+        {
+            _keyless.Enqueue(entry, entry.Sequence);
+            return;
+        }
+
+        _ready[entry.Lane].Enqueue(entry, entry.Sequence);
+        _nonEmptyLanes |= 1UL << entry.Lane;
+    }
 
     /// <summary>A lane assigned to the consumer and free for it, rotating so that no lane starves; else the keyless queue.</summary>
     private PriorityQueue<MemoryDelivery, long>? OrderedQueue(MemoryConsumer consumer)
     {
-        for (var i = 0; i < _ready.Length; i++)
+        for (var i = 0; i < _ready.Length && _nonEmptyLanes != 0; i++)
         {
             var lane = (_nextLane + i) % _ready.Length;
-            if (_ready[lane].Count > 0 && _lanes.CanTake(consumer, lane))
+            if ((_nonEmptyLanes & (1UL << lane)) != 0 && _lanes.CanTake(consumer, lane))
             {
                 _nextLane = (lane + 1) % _ready.Length;
                 return _ready[lane];
@@ -214,8 +234,9 @@ internal sealed class MemoryGroup
     private PriorityQueue<MemoryDelivery, long>? OldestQueue()
     {
         PriorityQueue<MemoryDelivery, long>? oldest = _keyless.TryPeek(out _, out var first) ? _keyless : null;
-        foreach (var queue in _ready)
+        for (var lanes = _nonEmptyLanes; lanes != 0; lanes &= lanes - 1)
         {
+            var queue = _ready[System.Numerics.BitOperations.TrailingZeroCount(lanes)];
             if (queue.TryPeek(out _, out var sequence) && (oldest is null || sequence < first))
             {
                 oldest = queue;
@@ -228,14 +249,27 @@ internal sealed class MemoryGroup
 
     private void Pulse()
     {
-        TaskCompletionSource changed;
+        TaskCompletionSource? changed;
         lock (_lock)
         {
-            changed = _changed;
-            _changed = NewSignal();
+            changed = TakeSignalLocked();
         }
 
-        changed.TrySetResult();
+        changed?.TrySetResult();
+    }
+
+    /// <summary>The signal to complete, replaced by a new one, when someone waits on it; else null.</summary>
+    private TaskCompletionSource? TakeSignalLocked()
+    {
+        if (!_changedWatched)
+        {
+            return null;
+        }
+
+        var changed = _changed;
+        _changed = NewSignal();
+        _changedWatched = false;
+        return changed;
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
