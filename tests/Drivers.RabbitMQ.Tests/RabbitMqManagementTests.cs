@@ -36,8 +36,8 @@ public sealed class RabbitMqManagementTests
             Assert.DoesNotContain(topic, (await plain.Admin!.GetTopicsAsync(default)).Select(t => t.Name));
         }
 
-        var listed = await AdminWait.ForTopicAsync(admin, topic, t => t.Messages == 10 && t.Published == 10, "10 stored and published");
-        Assert.Equal(new TopicInfo(topic, 10, Bytes: 10, 10, 1), listed);
+        var listed = await AdminWait.ForTopicAsync(admin, topic, t => t.Messages == 10 && t.Published == 10 && t.Bytes == 10, "10 stored and published, 10 bytes");
+        Assert.Equal(new TopicInfo(topic, 10, Bytes: 10, 10, 1), listed); // the plugin samples the byte count on its own: waited for above
         await AdminWait.ForGroupAsync(admin, topic, g => g == new GroupInfo(topic, "g", 10, 0, 0, 0), "lag 10, nobody consuming");
 
         // Concurrency 1: the core's prefetch is 2, so one message is handled and one buffered while the gate is shut.
