@@ -76,14 +76,18 @@ internal sealed class GroupStore : IDisposable
         // Unbuffered: appends are buffered in _pending already, and a stream buffer would try to write again on close,
         // which on a full disk throws from Dispose.
         var journal = new FileStream(Path.Combine(directory, "journal"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        JournalRing? ring = null;
         try
         {
             Replay(journal, snapshot);
-            KeepLeftOverRing(journal, JournalRing.ReadLeftOver(directory), snapshot);
-            return new GroupStore(directory, journal, JournalRing.Create(directory), sync);
+            ring = JournalRing.Open(directory, out var leftOver);
+            KeepLeftOverRing(journal, leftOver, snapshot);
+            ring.Clear();
+            return new GroupStore(directory, journal, ring, sync);
         }
         catch
         {
+            ring?.Dispose();
             journal.Dispose();
             throw;
         }

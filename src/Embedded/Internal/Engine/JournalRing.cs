@@ -31,25 +31,19 @@ internal sealed class JournalRing : IDisposable
     private static long Capacity => (long)Slots * GroupStore.RecordSize;
 
     /// <summary>
-    /// The bytes a previous process left in the file (empty when there is none), for <see cref="GroupStore"/> to
-    /// apply and make durable in its journal before <see cref="Create"/> clears them.
-    /// </summary>
-    public static byte[] ReadLeftOver(string directory)
-    {
-        var path = Path.Combine(directory, FileName);
-        return File.Exists(path) ? File.ReadAllBytes(path) : [];
-    }
-
-    /// <summary>
-    /// Clears (or creates) the file and maps it. Its blocks are written out first, not left sparse, so a store through
-    /// the mapping never needs a block that a full disk lacks (that would be a SIGBUS, not an exception).
+    /// Maps the group's ring, creating it when there is none; <paramref name="leftOver"/> is what a previous process
+    /// left in it (empty for a new file), for <see cref="GroupStore"/> to make durable in its journal before it calls
+    /// <see cref="Clear"/>. A new file's blocks are written out, not left sparse, so a store through the mapping never
+    /// needs a block that a full disk lacks (that would be a SIGBUS, not an exception); an existing one has them.
     /// </summary>
     /// <exception cref="IOException">The file could not be written or mapped.</exception>
-    public static JournalRing Create(string directory)
+    public static JournalRing Open(string directory, out byte[] leftOver)
     {
         var path = Path.Combine(directory, FileName);
-        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+        var existing = File.Exists(path) && new FileInfo(path).Length == Capacity;
+        if (!existing)
         {
+            using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
             stream.Write(new byte[Capacity]);
             stream.Flush(true);
         }
@@ -57,13 +51,27 @@ internal sealed class JournalRing : IDisposable
         var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, Capacity, MemoryMappedFileAccess.ReadWrite);
         try
         {
-            return new JournalRing(file, file.CreateViewAccessor(0, Capacity));
+            var ring = new JournalRing(file, file.CreateViewAccessor(0, Capacity));
+            leftOver = existing ? new byte[Capacity] : [];
+            ring._view.ReadArray(0, leftOver, 0, leftOver.Length);
+            return ring;
         }
         catch
         {
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Zeroes every slot, in place (no sync: a record that comes back after a power loss is one the journal already
+    /// holds, and applying it again changes nothing).
+    /// </summary>
+    public void Clear()
+    {
+        var zeros = new byte[Capacity];
+        _view.WriteArray(0, zeros, 0, zeros.Length);
+        _next = 0;
     }
 
     /// <summary>
