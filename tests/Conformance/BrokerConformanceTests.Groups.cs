@@ -25,6 +25,8 @@ public abstract partial class BrokerConformanceTests
             }));
         }
 
+        await GroupSettledAsync(topic, group, members: 3);
+
         // Distinct keys, so that brokers which partition by key spread the messages over their partitions.
         var sent = Enumerable.Range(0, 300).Select(i => Text($"m{i}", key: $"k{i}")).ToList();
         foreach (var m in sent)

@@ -58,6 +58,14 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     protected static Message Text(string body, string? id = null, string? key = null) =>
         new(Encoding.UTF8.GetBytes(body)) { Id = id ?? Guid.NewGuid().ToString("N"), Key = key, ContentType = "text/plain" };
 
+    /// <summary>
+    /// Waits until the <paramref name="members"/> subscriptions just opened on <paramref name="topic"/> form a settled
+    /// group, for scenarios that assume no member comes or goes while they run. Nothing to wait for by default: a
+    /// subscription that opened is a member. A driver whose test broker settles a group after the subscriptions opened
+    /// overrides it.
+    /// </summary>
+    protected virtual Task GroupSettledAsync(string topic, string group, int members) => Task.CompletedTask;
+
     /// <summary>Nothing to set up: connections are made on demand.</summary>
     public virtual Task InitializeAsync() => Task.CompletedTask;
 

@@ -103,7 +103,7 @@ public sealed class RedisConsumerCrashTests(RedisServer server, ITestOutputHelpe
 
         var letter = Assert.Single(dead.Items);
         Assert.Equal((poison.Id, "poison"), (letter.Id, letter.GetString()));
-        Assert.Equal(typeof(DeliveryAbandonedException).FullName, letter.GetHeader(HeaderNames.ErrorType));
+        Assert.Equal(typeof(DeliveryAttemptsExhaustedException).FullName, letter.GetHeader(HeaderNames.ErrorType));
         Assert.Equal("3", letter.GetHeader(HeaderNames.DeliveryAttempts));
         Assert.Equal((topic, "g"), (letter.GetHeader(HeaderNames.OriginalTopic), letter.GetHeader(HeaderNames.OriginalGroup)));
         await seen.WaitUntilAsync(items => good.All(g => items.Any(m => m.Id == g.Id)), Timeout, "the three good messages handled");

@@ -13,7 +13,8 @@ var (connectionString, topic, group, maxAttempts, deadLetterGroup) = (args[0], a
 
 // Loads the driver assemblies, so the registry finds every scheme the parent may pass.
 _ = (typeof(Omnibus.Embedded.EmbeddedDriverFactory), typeof(Omnibus.Drivers.Omnibus.OmnibusDriverFactory),
-    typeof(Omnibus.Drivers.Kafka.KafkaDriverFactory), typeof(Omnibus.Drivers.RabbitMQ.RabbitMqDriverFactory));
+    typeof(Omnibus.Drivers.Kafka.KafkaDriverFactory), typeof(Omnibus.Drivers.RabbitMQ.RabbitMqDriverFactory),
+    typeof(Omnibus.Drivers.PubSub.PubSubDriverFactory), typeof(Omnibus.Drivers.Nats.NatsDriverFactory), typeof(Omnibus.Drivers.Redis.RedisDriverFactory));
 var output = Console.OpenStandardOutput();
 var gate = new object();
 void Report(string line)

@@ -111,7 +111,7 @@ internal sealed partial class RedisConsumer
     {
         var message = StreamMapping.FromEntry(Topic, entry, deliveries, out _);
         var topic = _spec.Options.EffectiveDeadLetterTopic;
-        var error = new DeliveryAbandonedException(Topic, Group, message.Id, deliveries);
+        var error = new DeliveryAttemptsExhaustedException(message.Id, deliveries + 1, _spec.MaxDeliveryAttempts);
         try
         {
             await _driver.PublishAsync(topic, Middleware.DeadLetter.Create(message, error, Group, DateTimeOffset.UtcNow), CancellationToken.None).ConfigureAwait(false);
