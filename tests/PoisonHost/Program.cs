@@ -1,5 +1,5 @@
-// Crash-loop child. Usage: Omnibus.PoisonHost <connection-string> <topic> <group> <max-attempts> <dead-letter-group>
-// Consumes <group> on <topic> (from Earliest, one handler at a time), and <dead-letter-group> on <topic>.dlq, and reports
+// Crash-loop child. Usage: Omnibus.PoisonHost <connection-string> <topic> <group> <max-attempts> <dead-letter-group or ->
+// Consumes <group> on <topic> (from Earliest, one handler at a time), and <dead-letter-group> on <topic>.dlq (not with -), and reports
 // on stdout, each line flushed before the next step, so the parent sees everything that happened before the process died:
 //   READY                  the subscriptions are open
 //   H <id> <attempt>       a message was handled (printed before the handler returns)
@@ -14,7 +14,8 @@ var (connectionString, topic, group, maxAttempts, deadLetterGroup) = (args[0], a
 // Loads the driver assemblies, so the registry finds every scheme the parent may pass.
 _ = (typeof(Omnibus.Embedded.EmbeddedDriverFactory), typeof(Omnibus.Drivers.Omnibus.OmnibusDriverFactory),
     typeof(Omnibus.Drivers.Kafka.KafkaDriverFactory), typeof(Omnibus.Drivers.RabbitMQ.RabbitMqDriverFactory),
-    typeof(Omnibus.Drivers.PubSub.PubSubDriverFactory), typeof(Omnibus.Drivers.Nats.NatsDriverFactory), typeof(Omnibus.Drivers.Redis.RedisDriverFactory));
+    typeof(Omnibus.Drivers.PubSub.PubSubDriverFactory), typeof(Omnibus.Drivers.Nats.NatsDriverFactory), typeof(Omnibus.Drivers.Redis.RedisDriverFactory),
+    typeof(Omnibus.Drivers.Sqs.SqsDriverFactory));
 var output = Console.OpenStandardOutput();
 var gate = new object();
 void Report(string line)
@@ -47,7 +48,7 @@ await using var subscription = await broker.SubscribeAsync(options, (message, _)
     Report($"H {message.Id} {attempt}");
     return default;
 });
-await using var deadLetters = await broker.SubscribeAsync(new SubscriptionOptions(topic + ".dlq", deadLetterGroup), (message, _) =>
+await using var deadLetters = deadLetterGroup == "-" ? null : await broker.SubscribeAsync(new SubscriptionOptions(topic + ".dlq", deadLetterGroup), (message, _) =>
 {
     Report($"D {message.Id}");
     return default;

@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace Omnibus.Drivers.Sqs.Internal;
 
 /// <summary>
-/// One member of a group: a receive loop long-polling the topic's queue (up to 10 messages per call, fewer when the
-/// prefetch is smaller) into the kit's <see cref="DeliveryBuffer"/>, which it waits on while full, and a lease timer
+/// One member of a group: a receive loop long-polling the topic's queue into the kit's <see cref="DeliveryBuffer"/>,
+/// asking for as many messages as the prefetch leaves room for (10 at most per call) and for none while the member holds
+/// prefetch messages unsettled, buffered or in a handler (so a member that dies holds at most that many, each charged one
+/// receive, and no long poll of a dead member takes a message once it is visible again), and a lease timer
 /// that extends the visibility of what it holds (buffered or in a handler) once a third of the visibility timeout has
 /// passed. A failed receive ends it with <see cref="ConnectionLostException"/>; the core reopens it after its
 /// reconnect delay, doubling, so an endpoint that is away is not polled in a tight loop. Closing does not cancel a
@@ -26,6 +28,7 @@ internal sealed class SqsConsumer : IDeliverySource
     private readonly CancellationTokenSource _abort = new();
     private readonly LinkedList<SqsDelivery> _leases = new();
     private readonly object _leaseLock = new();
+    private readonly SemaphoreSlim _room; // one slot per message the member may still hold: taken by a receive, given back by a settlement
     private readonly int _receiveMax;
     private readonly int _visibilitySeconds;
     private readonly long _leaseRenewAfterMs;
@@ -42,6 +45,7 @@ internal sealed class SqsConsumer : IDeliverySource
         _onClosed = onClosed;
         _receiveMax = Math.Clamp(prefetch, 1, SqsDriver.MaxBatchEntries);
         _buffer = new DeliveryBuffer(prefetch, CloseAsync);
+        _room = new SemaphoreSlim(prefetch);
         _deletes = new DeleteBatcher(driver.Client, queueUrl);
         _visibilitySeconds = (int)driver.Settings.VisibilityTimeout.TotalSeconds;
         _leaseRenewAfterMs = Math.Max(300, _visibilitySeconds * 1000L / 3);
@@ -103,6 +107,7 @@ internal sealed class SqsConsumer : IDeliverySource
             {
                 _leases.Remove(node);
                 delivery.LeaseNode = null;
+                _room.Release();
             }
         }
     }
@@ -115,16 +120,33 @@ internal sealed class SqsConsumer : IDeliverySource
         {
             while (Volatile.Read(ref _closed) == 0)
             {
+                await _room.WaitAsync(token).ConfigureAwait(false);
+                var room = 1;
+                while (room < _receiveMax && _room.Wait(0))
+                {
+                    room++;
+                }
+
+                if (_buffer.IsClosed)
+                {
+                    break;
+                }
+
                 var request = new ReceiveMessageRequest
                 {
                     QueueUrl = QueueUrl,
-                    MaxNumberOfMessages = _receiveMax,
+                    MaxNumberOfMessages = room,
                     WaitTimeSeconds = (int)settings.WaitTime.TotalSeconds,
                     VisibilityTimeout = _visibilitySeconds,
                     MessageAttributeNames = AllAttributes,
                     MessageSystemAttributeNames = SystemAttributes,
                 };
                 var response = await _driver.Client.ReceiveMessageAsync(request, token).ConfigureAwait(false);
+                if (room > (response.Messages?.Count ?? 0))
+                {
+                    _room.Release(room - (response.Messages?.Count ?? 0));
+                }
+
                 foreach (var sqs in response.Messages ?? [])
                 {
                     var message = MessageMapping.FromSqs(sqs, Spec.Topic, out var expiresAt);
