@@ -14,7 +14,9 @@ using Omnibus.Bindings;
 // interleaved (bare, broker, core, then the next round in another order), so that the noise of a shared machine hits
 // them alike; each figure is the median of --runs timed runs of --count messages, after three warm-up rounds.
 // Usage: dotnet run -c Release --project bench/Functions [-- --count 200000 --runs 5 --concurrency 16 --only broker --memory-options retention=0 --broker embedded]
-// --broker embedded runs the [BrokerTrigger] pipeline on embedded:// (a fresh temp data dir, default options) instead of memory://.
+// --broker embedded runs the [BrokerTrigger] pipeline on embedded:// (a fresh temp data dir, default options) instead of memory://,
+// and adds the isolated pipeline: a function of bench/IsolatedWorker that does nothing, in its own worker process, run by
+// the local host (src/FunctionsHost) on embedded:// too, counted by the core's omnibus.messages.acked counter.
 var count = 200_000;
 var runs = 5;
 string? only = null;
@@ -27,11 +29,11 @@ for (var i = 0; i + 1 < args.Length; i += 2)
     {
         case "--count": count = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--runs": runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        case "--only": only = args[i + 1]; break; // bare, broker or core: one pipeline, e.g. under a profiler
+        case "--only": only = args[i + 1]; break; // bare, broker, core or isolated: one pipeline, e.g. under a profiler
         case "--concurrency": concurrencies = [int.Parse(args[i + 1], CultureInfo.InvariantCulture)]; break;
         case "--memory-options": query = "?" + args[i + 1]; break; // e.g. retention=0: memory:// keeps no messages for replay
         case "--broker": brokerKind = args[i + 1] is "memory" or "embedded" ? args[i + 1] : throw new ArgumentException($"--broker {args[i + 1]}: allowed are memory and embedded."); break;
-        default: throw new ArgumentException($"Unknown argument {args[i]}: allowed are --count N, --runs N, --only bare|broker|core, --concurrency N, --memory-options QUERY and --broker memory|embedded.");
+        default: throw new ArgumentException($"Unknown argument {args[i]}: allowed are --count N, --runs N, --only bare|broker|core|isolated, --concurrency N, --memory-options QUERY and --broker memory|embedded.");
     }
 }
 
@@ -114,12 +116,13 @@ internal sealed class Pipeline(string name, Func<int, Task> feedAsync)
     public List<double> Allocated { get; } = [];
 }
 
-/// <summary>The three pipelines of one concurrency, started side by side (idle until fed).</summary>
+/// <summary>The pipelines of one concurrency, started side by side (idle until fed).</summary>
 internal sealed class Pipelines : IAsyncDisposable
 {
     public const string Bare = "bare WebJobs pipeline (channel)";
     public static string BrokerTrigger { get; private set; } = "[BrokerTrigger] on memory://";
     public const string Core = "core subscription only, no WebJobs";
+    public const string Isolated = "isolated worker via the local host on embedded://";
 
     // The feeders keep at most Window messages ahead of the invocations, as a producer paced by its consumers (or a
     // driver's prefetch) would: the figure is the pipeline's steady state. A deep in-memory backlog measures the
@@ -170,7 +173,7 @@ internal sealed class Pipelines : IAsyncDisposable
             var broker = Broker.Connect(connection);
             pipelines._resources.Add(new HostResource(host));
             pipelines._resources.Add(broker);
-            pipelines.All.Add(new Pipeline(BrokerTrigger, n => PublishAsync(broker, topic, n, body)));
+            pipelines.All.Add(new Pipeline(BrokerTrigger, n => CpuProbe.MeasureAsync(BrokerTrigger, n, null, () => PublishAsync(broker, topic, n, body))));
         }
 
         if (only is null or "core")
@@ -186,8 +189,28 @@ internal sealed class Pipelines : IAsyncDisposable
             pipelines.All.Add(new Pipeline(Core, n => PublishAsync(core, "core", n, body)));
         }
 
+        if (brokerKind == "embedded" && only is null or "isolated")
+        {
+            // Publish, the local host's subscription runner, an InvocationRequest over gRPC to the worker process, the
+            // worker's binding and the function, the InvocationResponse back, acknowledgement.
+            var data = Path.Combine(Path.GetTempPath(), "omnibus-bench-" + Guid.NewGuid().ToString("N"));
+            var app = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "IsolatedWorker", "bin", BuildConfiguration, "net10.0");
+            var topic = concurrency == 1 ? "isolated1" : "isolated16";
+            var acks = new AckCounter(topic);
+            var host = await Omnibus.FunctionsHost.IsolatedHost.StartAsync(app, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, "embedded://" + data);
+            pipelines._resources.Add(host);
+            pipelines._resources.Add(acks);
+            pipelines.All.Add(new Pipeline(Isolated, n => CpuProbe.MeasureAsync(Isolated, n, host.WorkerProcessId, () => PublishAsync(host.Broker, topic, n, body))));
+        }
+
         return pipelines;
     }
+
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
 
     public async ValueTask DisposeAsync()
     {
@@ -197,7 +220,7 @@ internal sealed class Pipelines : IAsyncDisposable
         }
     }
 
-    private static async Task PublishAsync(Broker broker, string topic, int n, byte[] body)
+    private static async Task PublishAsync(IBroker broker, string topic, int n, byte[] body)
     {
         var start = Invocations.Count;
         for (var sent = 0; sent < n; sent += Chunk)
