@@ -3,17 +3,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Amazon.Runtime;
-using Amazon.SQS;
-using Omnibus.Conformance;
+using Xunit;
 
-namespace Omnibus.Drivers.Sqs.Tests;
+namespace Omnibus.Conformance.Servers;
 
 /// <summary>
 /// The fauxqs SQS emulator (1.9.2, installed by tests/servers/prepare.sh into .test-servers/fauxqs or $FAUXQS_DIR) on
-/// a free loopback port, started with tests/servers/fauxqs-serve.mjs and shared by the tests of a collection. It keeps
-/// everything in memory: <see cref="Stop"/> and <see cref="StartAsync"/> on the same port is an endpoint that goes
-/// away and comes back empty. When it cannot start, every test using it fails with the reason in CI
+/// a free loopback port, started with tests/servers/fauxqs-serve.mjs and shared by the tests of a collection (or class);
+/// used by tests/Drivers.Sqs.Tests and tests/Cli.Tests. It keeps everything in memory: <see cref="Stop"/> and
+/// <see cref="StartAsync"/> on the same port is an endpoint that goes away and comes back empty. When it cannot start, every test using it fails with the reason in CI
 /// (<see cref="TestEnvironment.IsCI"/>) and is reported as skipped elsewhere.
 /// </summary>
 public sealed class FauxqsServer : IAsyncLifetime
@@ -30,9 +28,6 @@ public sealed class FauxqsServer : IAsyncLifetime
 
     /// <summary>The driver's connection string: the emulator's endpoint, dummy keys (it checks no signature), short waits for the tests.</summary>
     public string ConnectionString => $"sqs://us-east-1?endpoint={Endpoint}&accessKeyId=test&secretAccessKey=test&waitTime=1s&reconnectDelay=100ms&reconnectMaxDelay=1s";
-
-    /// <summary>A plain AWSSDK.SQS client on the emulator, as another team's service would use.</summary>
-    public AmazonSQSClient RawClient() => new(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = "us-east-1" });
 
     public async Task InitializeAsync()
     {
