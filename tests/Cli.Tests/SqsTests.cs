@@ -1,6 +1,5 @@
 using Omnibus.Conformance.Servers;
 using Omnibus.Conformance.Xunit;
-using Omnibus.Drivers.Sqs;
 
 namespace Omnibus.Cli.Tests;
 
@@ -20,13 +19,12 @@ public sealed class SqsTests : IClassFixture<FauxqsServer>
         _server.Require();
         var topic = "cli-sqs-" + Guid.NewGuid().ToString("N")[..8];
         var connect = _server.ConnectionString;
-        _ = typeof(SqsDriverFactory);
-        await CliJson.CreateGroupAsync(connect, topic, "billing");
         var input = string.Join('\n', Enumerable.Range(1, 10).Select(i => $"m{i}"));
         (await CliProcess.RunWithInputAsync(input, "pub", topic, "--lines", "--connect", connect)).Expect(0);
 
-        var before = CliJson.Single(await CliJson.RunAsync(connect, "groups", "--topic", topic), "group", "billing");
-        Assert.Equal((10L, 0L), (before.GetProperty("lag").GetInt64(), before.GetProperty("inFlight").GetInt64()));
+        // pub created the queue; the group is the first subscriber's (sub below). A group made beforehand by a
+        // subscription in another process would leave its last long poll running after it closed, and that poll may
+        // take a message and hand it back later: in flight for a moment (CI saw 1).
         var stored = CliJson.Single(await CliJson.RunAsync(connect, "topics"), "name", topic);
         Assert.Equal(10L, stored.GetProperty("messages").GetInt64());
 
@@ -35,9 +33,12 @@ public sealed class SqsTests : IClassFixture<FauxqsServer>
         Assert.Equal(4, sub.Lines.Count);
         Assert.Equal(4, sub.Lines.Distinct().Count(line => input.Split('\n').Contains(line)));
 
-        // The four were deleted before sub exited, and what else it had received was made visible again.
+        // The four were deleted before sub exited; the lag counts the six left, ready or in flight (what sub had
+        // received beyond its four it handed back, and a long poll still open when it exited may hold some a while).
         var after = CliJson.Single(await CliJson.RunAsync(connect, "groups", "--topic", topic), "group", "billing");
-        Assert.Equal((6L, 0L), (after.GetProperty("lag").GetInt64(), after.GetProperty("inFlight").GetInt64()));
+        Assert.Equal(6L, after.GetProperty("lag").GetInt64());
+        Assert.InRange(after.GetProperty("inFlight").GetInt64(), 0, 6);
+        Assert.Equal(0L, after.GetProperty("deadLettered").GetInt64());
     }
 
     [ConformanceFact]
