@@ -50,7 +50,7 @@ public sealed class RedisTests : IClassFixture<RedisServer>
     public async Task Topics_ServerUnreachable_FailsNamingTheServerNotThePassword()
     {
         _server.Require();
-        var port = RedisProcess.FreePort();
+        var port = LoopbackPort.Free();
 
         var result = (await CliProcess.RunAsync("topics", "--connect", $"redis://alice:s3cret-pw@127.0.0.1:{port}")).Expect(1);
 

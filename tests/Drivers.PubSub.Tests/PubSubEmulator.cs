@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance;
 
 namespace Omnibus.Drivers.PubSub.Tests;
@@ -25,7 +24,7 @@ public sealed class PubSubEmulator : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("omnibus-pubsub-").FullName;
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = LoopbackPort.Free();
 
     /// <summary>Why the emulator is not available, or null when it runs.</summary>
     public string? Unavailable { get; private set; }
@@ -152,10 +151,4 @@ public sealed class PubSubEmulator : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

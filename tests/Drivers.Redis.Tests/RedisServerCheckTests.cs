@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Omnibus.Conformance.Servers;
 using Omnibus.Conformance;
 using Omnibus.Conformance.Xunit;
 
@@ -89,7 +90,7 @@ public sealed class RedisServerCheckTests
             await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                 "-keyout", Path.Combine(keys, "key.pem"), "-out", Path.Combine(keys, "cert.pem"));
             // The plain port stays for redis-cli's readiness check; the driver talks TLS only.
-            var tlsPort = RedisProcess.FreePort();
+            var tlsPort = LoopbackPort.Free();
             await using var server = await StartAsync("--tls-port", tlsPort.ToString(CultureInfo.InvariantCulture), "--tls-cert-file", Path.Combine(keys, "cert.pem"),
                 "--tls-key-file", Path.Combine(keys, "key.pem"), "--tls-auth-clients", "no");
             var url = $"rediss://127.0.0.1:{tlsPort.ToString(CultureInfo.InvariantCulture)}";

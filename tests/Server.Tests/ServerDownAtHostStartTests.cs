@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Azure.WebJobs;
+using Omnibus.Conformance.Servers;
 using Omnibus.Bindings.Tests;
 using Omnibus.Triggers;
 
@@ -21,7 +20,7 @@ public sealed class ServerDownAtHostStartTests
     [Fact]
     public async Task OrderByKeyTrigger_ServerDownAtStart_HostStarts_ListenerRecoversWhenServerComesUp()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var connection = $"omnibus://127.0.0.1:{port}?reconnectDelay=100ms&reconnectMaxDelay=500ms&connectTimeout=1s";
         await using var host = await TestHost.StartAsync([typeof(KeyOrderedFunctions)], connectionString: connection);
 
@@ -36,10 +35,4 @@ public sealed class ServerDownAtHostStartTests
         await host.Probe["KeyOrderedLate"].WaitUntilAsync(items => items.Contains("after the server came up"), TestHost.Timeout, "the message handled");
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

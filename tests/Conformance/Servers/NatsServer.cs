@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Xunit;
 
 namespace Omnibus.Conformance.Servers;
@@ -19,7 +17,7 @@ public sealed class NatsServer : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("omnibus-nats-").FullName;
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = LoopbackPort.Free();
 
     /// <summary>Why the server is not available, or null when it runs.</summary>
     public string? Unavailable { get; private set; }
@@ -142,10 +140,4 @@ public sealed class NatsServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Omnibus.Conformance.Servers;
 
@@ -39,7 +37,7 @@ public sealed class RedisProcess : IAsyncDisposable
             throw TestEnvironment.Unavailable("redis-server is not installed (tests/servers/prepare.sh installs it: apt-get install -y redis-server)");
         }
 
-        var server = new RedisProcess(System.IO.Directory.CreateTempSubdirectory("omnibus-redis-").FullName, FreePort(), extraArgs);
+        var server = new RedisProcess(System.IO.Directory.CreateTempSubdirectory("omnibus-redis-").FullName, LoopbackPort.Free(), extraArgs);
         await server.StartAgainAsync();
         return server;
     }
@@ -119,11 +117,4 @@ public sealed class RedisProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback port nothing listens on now.</summary>
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -142,9 +142,10 @@ internal sealed class SqsConsumer : IDeliverySource
                     MessageSystemAttributeNames = SystemAttributes,
                 };
                 var response = await _driver.Client.ReceiveMessageAsync(request, token).ConfigureAwait(false);
-                if (room > (response.Messages?.Count ?? 0))
+                var received = response.Messages?.Count ?? 0;
+                if (room > received)
                 {
-                    _room.Release(room - (response.Messages?.Count ?? 0));
+                    _room.Release(room - received);
                 }
 
                 foreach (var sqs in response.Messages ?? [])
